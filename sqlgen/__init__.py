@@ -1,0 +1,3 @@
+"""sqlgen: reviewed, deterministic SQL scripts from Alembic migrations, offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,278 @@
+"""Errors sqlgen reports to its users.
+
+Every error carries the data that explains it (paths, lines, revision ids,
+candidates) and builds its one-line message from that data. Only the CLI turns
+them into exit codes: `usage_error` errors exit 2, all others exit 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SqlgenError(Exception):
+    """Base class of every error sqlgen reports to a user."""
+
+    usage_error: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def lines(self) -> list[str]:
+        """The message as the lines printed on stderr (one per problem)."""
+        return [self.message]
+
+
+class UsageError(SqlgenError):
+    """The command line asked for something that cannot be understood."""
+
+    usage_error = True
+
+
+def _where(path: Path | str | None, line: int | None) -> str:
+    if path is None:
+        return "<unknown file>"
+    return f"{path}:{line}" if line else str(path)
+
+
+def _listing(items: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    more = len(items) - limit
+    return f"{shown}, … ({more} more)" if more > 0 else shown
+
+
+# --- project and configuration ------------------------------------------------
+
+
+class ConfigError(SqlgenError):
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"configuration error in {path}: {reason}")
+
+
+class NoMigrationsFound(SqlgenError):
+    def __init__(self, project: Path, searched: Sequence[str]) -> None:
+        self.project = project
+        self.searched = list(searched)
+        looked = "; ".join(self.searched) if self.searched else "nothing to read"
+        super().__init__(
+            f"no migrations found for project {project} (looked at: {looked}); "
+            "pass --project DIR or -c FILE, or set script_location in [tool.sqlgen]"
+        )
+
+
+class PreloadError(SqlgenError):
+    def __init__(self, module: str, reason: str) -> None:
+        self.module = module
+        self.reason = reason
+        super().__init__(f"cannot preload module {module!r}: {reason}")
+
+
+# --- loading revision scripts -------------------------------------------------
+
+
+class ScriptError(SqlgenError):
+    """A revision file that cannot be loaded."""
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        super().__init__(f"{_where(path, line)}: {reason}")
+
+
+class ScriptSyntaxError(ScriptError):
+    def __init__(self, path: Path, line: int | None, detail: str) -> None:
+        super().__init__(path, line, f"syntax error in migration script: {detail}")
+
+
+class ScriptImportError(ScriptError):
+    def __init__(self, path: Path, line: int | None, module: str | None, detail: str) -> None:
+        self.module = module
+        what = f"module {module!r}" if module else "a module"
+        super().__init__(path, line, f"migration script imports {what} that fails: {detail}")
+
+
+class DuplicateRevision(ScriptError):
+    def __init__(self, revision: str, path: Path, first: Path) -> None:
+        self.revision = revision
+        self.first = first
+        super().__init__(
+            path, None, f"duplicate revision id {revision!r}, also declared in {first}"
+        )
+
+
+class DanglingRevision(ScriptError):
+    def __init__(self, revision: str, path: Path, missing: str, attribute: str) -> None:
+        self.revision = revision
+        self.missing = missing
+        super().__init__(
+            path,
+            None,
+            f"revision {revision!r} has {attribute} {missing!r}, "
+            "which names no revision of the project",
+        )
+
+
+class ScriptErrors(SqlgenError):
+    """Every script problem found in one pass, so a user fixes them all at once."""
+
+    def __init__(self, errors: Sequence[ScriptError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(e.message for e in self.errors))
+
+    def lines(self) -> list[str]:
+        return [e.message for e in self.errors]
+
+
+class RevisionCycle(SqlgenError):
+    def __init__(self, revisions: Sequence[str]) -> None:
+        self.revisions = list(revisions)
+        super().__init__(f"the revision graph has a cycle through: {_listing(self.revisions)}")
+
+
+class GraphError(SqlgenError):
+    """Any other inconsistency of the revision graph reported by Alembic."""
+
+
+# --- revision identifiers and ranges (usage errors) ---------------------------
+
+
+class UnknownRevision(UsageError):
+    def __init__(self, identifier: str, suggestions: Sequence[str] = ()) -> None:
+        self.identifier = identifier
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {' or '.join(self.suggestions)}?" if self.suggestions else ""
+        short = " (a revision prefix needs at least four characters)" if len(identifier) < 4 else ""
+        super().__init__(f"no revision or branch named {identifier!r}{short}{hint}")
+
+
+class AmbiguousRevision(UsageError):
+    def __init__(self, prefix: str, candidates: Sequence[str]) -> None:
+        self.prefix = prefix
+        self.candidates = sorted(candidates)
+        super().__init__(
+            f"revision prefix {prefix!r} is ambiguous; it matches: {_listing(self.candidates)}"
+        )
+
+
+class MultipleHeadsError(UsageError):
+    def __init__(self, argument: str, heads: Sequence[str]) -> None:
+        self.argument = argument
+        self.heads = list(heads)
+        super().__init__(
+            f"{argument!r} is ambiguous: the project has several heads ({', '.join(self.heads)}); "
+            "use 'heads' for all of them, or 'LABEL@head' / a revision id for one"
+        )
+
+
+class InvalidRange(UsageError):
+    def __init__(self, spec: str, reason: str) -> None:
+        self.spec = spec
+        self.reason = reason
+        super().__init__(f"invalid revision range {spec!r}: {reason}")
+
+
+class ReversedRange(InvalidRange):
+    def __init__(self, spec: str, direction: str, suggestion: str) -> None:
+        self.direction = direction
+        self.suggestion = suggestion
+        super().__init__(
+            spec,
+            f"it goes the wrong way for {direction}; did you mean `sqlgen {suggestion}`?",
+        )
+
+
+class EmptyRange(InvalidRange):
+    def __init__(self, spec: str, direction: str) -> None:
+        self.direction = direction
+        super().__init__(spec, f"it selects no revisions to {direction}")
+
+
+class UnknownDialect(UsageError):
+    def __init__(self, name: str, known: Sequence[str], suggestions: Sequence[str]) -> None:
+        self.name = name
+        self.known = list(known)
+        self.suggestions = list(suggestions)
+        hint = f"; did you mean {' or '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"unknown dialect {name!r}{hint} (known: {', '.join(self.known)})")
+
+
+class DialectUnavailable(SqlgenError):
+    """The profile's SQLAlchemy dialect is not installed here."""
+
+    def __init__(self, name: str, sqlalchemy: str, extra: str | None) -> None:
+        self.name = name
+        self.sqlalchemy = sqlalchemy
+        self.extra = extra
+        if extra:
+            message = f"dialect {name} needs: pip install 'sqlgen[{extra}]'"
+        else:
+            message = f"SQLAlchemy has no dialect {sqlalchemy!r} (needed by dialect {name})"
+        super().__init__(message)
+
+
+# --- generating SQL -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevisionFailure:
+    """One revision that could not be rendered for one dialect.
+
+    `reason` reads on from the revision: "failed: ValueError: ..." or
+    "reads data (SELECT ...); ...".
+    """
+
+    dialect: str
+    revision: str
+    path: Path | None
+    line: int | None
+    reason: str
+
+    def describe(self, dialects: Sequence[str] = ()) -> str:
+        names = ", ".join(dialects or [self.dialect])
+        return f"[{names}] revision {self.revision} ({_where(self.path, self.line)}) {self.reason}"
+
+
+class GenerationFailed(SqlgenError):
+    """Some revisions failed; the dialects that succeeded were still written."""
+
+    def __init__(self, failures: Sequence[RevisionFailure], written: Sequence[str] = ()) -> None:
+        self.failures = list(failures)
+        self.written = list(written)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per failing revision, naming every dialect it failed for."""
+        grouped: dict[tuple[str, Path | None, int | None, str], list[str]] = {}
+        for f in self.failures:
+            grouped.setdefault((f.revision, f.path, f.line, f.reason), []).append(f.dialect)
+        lines = [
+            RevisionFailure(dialects[0], rev, path, line, reason).describe(dialects)
+            for (rev, path, line, reason), dialects in grouped.items()
+        ]
+        failed = sorted({f.dialect for f in self.failures})
+        revisions = len({f.revision for f in self.failures})
+        lines.append(f"{revisions} revision(s) failed; nothing written for: {', '.join(failed)}")
+        return lines
+
+
+class OverrideError(SqlgenError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"override {path}: {reason}")
+
+
+class OutputError(SqlgenError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")

@@ -1,0 +1,340 @@
+"""The revision graph: heads, history and revision ranges. No I/O.
+
+Alembic's `RevisionMap` does the graph work (heads, merges, `depends_on`,
+branch labels and every identifier form it accepts). This module adds what
+Alembic lacks for offline SQL (a downgrade that starts from several heads,
+errors for reversed and empty ranges, version-table bookkeeping that does not
+depend on the hash seed) and turns Alembic's exceptions into sqlgen's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+from alembic.runtime.migration import RevisionStep
+from alembic.script.revision import (
+    CycleDetected,
+    MultipleHeads,
+    RangeNotAncestorError,
+    ResolutionError,
+    Revision,
+    RevisionError,
+    RevisionMap,
+)
+
+from sqlgen.errors import (
+    AmbiguousRevision,
+    EmptyRange,
+    GraphError,
+    InvalidRange,
+    MultipleHeadsError,
+    ReversedRange,
+    RevisionCycle,
+    SqlgenError,
+    UnknownRevision,
+)
+
+Direction = Literal["upgrade", "downgrade"]
+_RELATIVE = re.compile(r"(?:.+@)?\w*[+-]\d+$")
+_SYMBOLS = ("base", "head", "heads")
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """One row change of the version table, as Alembic's HeadMaintainer makes it."""
+
+    kind: Literal["insert", "update", "delete"]
+    old: str | None = None
+    new: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    revision: Revision
+    is_upgrade: bool
+    from_ids: tuple[str, ...]
+    to_ids: tuple[str, ...]
+    version_changes: tuple[VersionChange, ...]
+
+    @property
+    def direction(self) -> Direction:
+        return "upgrade" if self.is_upgrade else "downgrade"
+
+    @property
+    def short_log(self) -> str:
+        """Alembic's `-- Running ...` text: `upgrade A, B -> C`."""
+        return f"{self.direction} {', '.join(self.from_ids)} -> {', '.join(self.to_ids)}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    direction: Direction
+    spec: str
+    start: tuple[str, ...]
+    end: tuple[str, ...]
+    steps: tuple[PlannedStep, ...]
+
+    @property
+    def starts_at_base(self) -> bool:
+        return not self.start
+
+    @property
+    def revisions(self) -> tuple[str, ...]:
+        return tuple(step.revision.revision for step in self.steps)
+
+
+class _Step(RevisionStep):
+    """Alembic's RevisionStep without the module and with a fixed merge order.
+
+    Alembic orders the rows of a merge or unmerge through a `set`, so its output
+    depends on PYTHONHASHSEED; here the order is the one the script declares.
+    """
+
+    def __init__(self, revision_map: RevisionMap, revision: Revision, is_upgrade: bool) -> None:
+        # RevisionStep.__init__ fetches the module's upgrade(); planning needs only the graph.
+        self.revision_map = revision_map
+        self.revision = revision  # type: ignore[assignment]
+        self.is_upgrade = is_upgrade
+
+    def _ancestors_of_other(self, heads: set[str], mine: Sequence[str]) -> set[str]:
+        others = set(heads).difference(mine)
+        if not others:
+            return set()
+        return {
+            r.revision
+            for r in self.revision_map._get_ancestor_nodes(
+                self.revision_map.get_revisions(others), check=False
+            )
+        }
+
+    def merge_branch_idents(self, heads: set[str]) -> tuple[list[str], str, str]:
+        ancestors = self._ancestors_of_other(heads, self.from_revisions)
+        from_revisions = [r for r in self.from_revisions if r not in ancestors]
+        return from_revisions[:-1], from_revisions[-1], self.to_revisions[0]
+
+    def _unmerge_to_revisions(self, heads: set[str]) -> tuple[str, ...]:
+        ancestors = self._ancestors_of_other(heads, [self.revision.revision])
+        if not ancestors:
+            ancestors = {
+                r.revision
+                for to_revision in self.to_revisions
+                for r in self.revision_map._get_ancestor_nodes(
+                    self.revision_map.get_revisions(to_revision), check=False
+                )
+                if r.revision != to_revision
+            }
+        return tuple(r for r in self.to_revisions if r not in ancestors)
+
+
+def _bookkeeping(step: _Step, heads: set[str]) -> list[VersionChange]:
+    """The version-table rows a step changes; mirrors Alembic's HeadMaintainer."""
+    if step.should_delete_branch(heads):
+        heads.remove(step.delete_version_num)
+        return [VersionChange("delete", old=step.delete_version_num)]
+    if step.should_create_branch(heads):
+        heads.add(step.insert_version_num)
+        return [VersionChange("insert", new=step.insert_version_num)]
+    changes: list[VersionChange] = []
+    if step.should_merge_branches(heads):
+        deleted, old, new = step.merge_branch_idents(heads)
+        for rev in deleted:
+            heads.remove(rev)
+            changes.append(VersionChange("delete", old=rev))
+    elif step.should_unmerge_branches(heads):
+        old, new, inserted = step.unmerge_branch_idents(heads)
+        for rev in inserted:
+            heads.add(rev)
+            changes.append(VersionChange("insert", new=rev))
+    else:
+        old, new = step.update_version_num(heads)
+    heads.remove(old)
+    heads.add(new)
+    changes.append(VersionChange("update", old=old, new=new))
+    return changes
+
+
+class RevisionGraph:
+    """The revisions of one project, with Alembic's resolution rules."""
+
+    def __init__(self, revisions: Sequence[Revision]) -> None:
+        self._revisions = list(revisions)
+        self._position = {r.revision: i for i, r in enumerate(self._revisions)}
+        self._map = RevisionMap(lambda: list(self._revisions))
+        with self._translated(""):
+            self._map.heads  # noqa: B018 - builds the map and detects cycles now
+
+    # --- questions about the whole graph ---
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        return self._map.heads
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        return self._map.bases
+
+    def __len__(self) -> int:
+        return len(self._revisions)
+
+    def get(self, rev_id: str) -> Revision:
+        """The revision with exactly this id."""
+        revision = self._map.get_revision(rev_id)
+        assert revision is not None
+        return revision
+
+    def resolve(self, identifier: str) -> tuple[Revision, ...]:
+        """Every revision an identifier names (`heads`, `label@head`, a prefix, ...)."""
+        with self._translated(identifier):
+            found = self._map.get_revisions(identifier)
+        return tuple(r for r in found if isinstance(r, Revision))
+
+    def history(self, spec: str | None = None) -> list[Revision]:
+        """Revisions newest first, as `alembic history [-r A:B]` lists them."""
+        lower, upper = "base", "heads"
+        if spec:
+            if ":" in spec:
+                lower, upper = (
+                    part or default
+                    for part, default in zip(spec.split(":", 1), ("base", "heads"), strict=True)
+                )
+            else:
+                lower = upper = spec
+        with self._translated(spec or "base:heads"):
+            revisions = self._map.iterate_revisions(
+                upper, lower, inclusive=True, assert_relative_length=False
+            )
+            return [r for r in revisions if isinstance(r, Revision)]
+
+    def branch_points(self) -> list[Revision]:
+        return [r for r in self.history() if r.is_branch_point]
+
+    def ordered(self, ids: Sequence[str] | set[str]) -> tuple[str, ...]:
+        """Revision ids in the project's file order: stable across runs and hash seeds."""
+        return tuple(sorted(ids, key=lambda r: self._position.get(r, -1)))
+
+    # --- ranges ---
+
+    def plan(self, direction: Direction, spec: str) -> Plan:
+        """The steps of `sqlgen upgrade|downgrade SPEC`, with version-table changes."""
+        left, right = self._split(direction, spec)
+        with self._translated(spec):
+            start = self._resolve_start(left)
+            if not _RELATIVE.match(right):
+                self._check_direction(direction, spec, left, right, start)
+            if direction == "upgrade":
+                revisions = list(self._map.iterate_revisions(right, start, implicit_base=True))
+                revisions.reverse()
+            else:
+                revisions = list(
+                    self._map.iterate_revisions(start, right, select_for_downgrade=True)
+                )
+        if not revisions:
+            raise EmptyRange(spec, direction)
+
+        heads = set(start)
+        steps = []
+        for revision in revisions:
+            step = _Step(self._map, revision, direction == "upgrade")
+            changes = _bookkeeping(step, heads)
+            steps.append(
+                PlannedStep(
+                    revision=revision,
+                    is_upgrade=step.is_upgrade,
+                    from_ids=step.from_revisions_no_deps,
+                    to_ids=step.to_revisions_no_deps,
+                    version_changes=tuple(changes),
+                )
+            )
+        return Plan(direction, spec, start, self.ordered(heads), tuple(steps))
+
+    @staticmethod
+    def _split(direction: Direction, spec: str) -> tuple[str, str]:
+        spec = spec.strip()
+        if not spec:
+            raise InvalidRange(spec, "it is empty")
+        if ":" in spec:
+            left, right = spec.split(":", 1)
+            if not left or not right or ":" in right:
+                raise InvalidRange(spec, "expected FROM:TO, for example base:heads")
+            return left, right
+        # a single revision: upgrade from base to it, or downgrade from the heads to it
+        return ("base", spec) if direction == "upgrade" else ("heads", spec)
+
+    def _resolve_start(self, left: str) -> tuple[str, ...]:
+        """The heads a range starts from; several may be given as `A,B`."""
+        ids: list[str] = []
+        for part in (p.strip() for p in left.split(",")):
+            if not part:
+                raise InvalidRange(left, "empty revision in a comma-separated list")
+            for revision in self.resolve(part):
+                if revision.revision not in ids:
+                    ids.append(revision.revision)
+        return tuple(ids)
+
+    def _ancestors(self, ids: Sequence[str]) -> set[str]:
+        revisions = [self.get(i) for i in ids]
+        return {r.revision for r in self._map._get_ancestor_nodes(revisions)}
+
+    def _check_direction(
+        self, direction: Direction, spec: str, left: str, right: str, start: tuple[str, ...]
+    ) -> None:
+        target = {r.revision for part in right.split(",") for r in self.resolve(part.strip())}
+        current = set(start)
+        if target == current:
+            raise EmptyRange(spec, direction)
+        if direction == "upgrade":
+            backwards = target <= self._ancestors(start)
+            suggestion = f"downgrade {left}:{right}"
+        else:
+            backwards = current <= self._ancestors(tuple(target))
+            suggestion = f"upgrade {left}:{right}"
+        if backwards:
+            raise ReversedRange(spec, direction, suggestion)
+
+    # --- translating Alembic's errors ---
+
+    @contextmanager
+    def _translated(self, spec: str) -> Iterator[None]:
+        try:
+            yield
+        except SqlgenError:
+            raise
+        except MultipleHeads as exc:
+            raise MultipleHeadsError(exc.argument or "head", list(exc.heads)) from exc
+        except ResolutionError as exc:
+            raise self._unresolved(exc.argument) from exc
+        except RangeNotAncestorError as exc:
+            lower = exc.lower or "base"
+            upper = exc.upper or "base"
+            reason = f"{_text(lower)} is not an ancestor of {_text(upper)} on the same branch"
+            raise InvalidRange(spec, reason) from exc
+        except CycleDetected as exc:
+            raise RevisionCycle(list(exc.revisions)) from exc
+        except RevisionError as exc:
+            if spec:
+                raise InvalidRange(spec, str(exc)) from exc
+            raise GraphError(str(exc)) from exc
+
+    def _unresolved(self, argument: object) -> SqlgenError:
+        identifier = _text(argument)
+        name = identifier.rsplit("@", 1)[-1] if "@" in identifier else identifier
+        matches = [r for r in self._position if r.startswith(name)] if name else []
+        if len(matches) > 1 and len(name) >= 4:
+            return AmbiguousRevision(name, matches)
+        labels = sorted({label for r in self._revisions for label in r.branch_labels})
+        vocabulary = [*_SYMBOLS, *labels, *self._position]
+        close = difflib.get_close_matches(name, vocabulary, n=3, cutoff=0.6)
+        if len(name) < 4 and matches:
+            close = matches[:3]
+        return UnknownRevision(identifier, close)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value) or "base"
+    return str(value)

@@ -1,0 +1,149 @@
+"""Loading Alembic-format revision files.
+
+Files are found and read exactly as Alembic reads them (`alembic.script.Script`:
+module attributes `revision`, `down_revision`, `branch_labels`, `depends_on`,
+the docstring as message, nested folders with `recursive_version_locations`).
+What Alembic only warns about (a duplicate id, a `down_revision` that points
+nowhere) is an error here, reported with the file that causes it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from alembic.script import Script, ScriptDirectory
+from alembic.util import CommandError, to_tuple
+
+from sqlgen.config import Layout
+from sqlgen.errors import (
+    DanglingRevision,
+    DuplicateRevision,
+    NoMigrationsFound,
+    PreloadError,
+    ScriptError,
+    ScriptErrors,
+    ScriptImportError,
+    ScriptSyntaxError,
+)
+
+
+def prepare_imports(layout: Layout, preload: Sequence[str]) -> None:
+    """Put `prepend_sys_path` on sys.path and import the `preload` modules."""
+    for path in reversed(layout.prepend_sys_path):
+        entry = str(path)
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    for module in preload:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:  # any failure of user code is reported, not raised
+            raise PreloadError(module, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _script_directory(layout: Layout) -> ScriptDirectory:
+    try:
+        return ScriptDirectory(
+            str(layout.script_location),
+            version_locations=[str(p) for p in layout.version_locations] or None,
+            recursive_version_locations=layout.recursive_version_locations,
+        )
+    except CommandError as exc:
+        raise NoMigrationsFound(layout.script_location, [f"{layout.source}: {exc}"]) from exc
+
+
+def _line_in(path: Path, exc: BaseException) -> int | None:
+    """The deepest line of `path` in the exception's traceback."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename) == path:
+            line = frame.lineno
+    return line
+
+
+def _load_one(directory: ScriptDirectory, path: Path) -> Script | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return Script._from_path(directory, path)
+    except SyntaxError as exc:
+        raise ScriptSyntaxError(path, exc.lineno, exc.msg) from exc
+    except ImportError as exc:
+        raise ScriptImportError(path, _line_in(path, exc), exc.name, str(exc)) from exc
+    except AttributeError as exc:
+        if getattr(exc, "name", None) in ("down_revision", "revision"):
+            reason = f"migration script does not define {exc.name!r}"
+        else:
+            reason = f"AttributeError: {exc}"
+        raise ScriptError(path, _line_in(path, exc), reason) from exc
+    except Exception as exc:  # user code runs at import; report any failure with its line
+        raise ScriptError(path, _line_in(path, exc), f"{type(exc).__name__}: {exc}") from exc
+
+
+def _candidate_files(directory: ScriptDirectory) -> Iterable[Path]:
+    seen: set[Path] = set()
+    for location in directory._version_locations:
+        if not location.exists():
+            continue
+        for file_path in Script._list_py_dir(directory, location):
+            real = file_path.resolve()
+            if real not in seen:
+                seen.add(real)
+                yield real
+
+
+def load_scripts(layout: Layout) -> list[Script]:
+    """Every revision of the project, in Alembic's file order.
+
+    Raises ScriptErrors listing every file that cannot be loaded or that breaks
+    the graph (duplicate ids, references to missing revisions).
+    """
+    directory = _script_directory(layout)
+    scripts: list[Script] = []
+    errors: list[ScriptError] = []
+    first_path: dict[str, Path] = {}
+    for path in _candidate_files(directory):
+        try:
+            script = _load_one(directory, path)
+        except ScriptError as exc:
+            errors.append(exc)
+            continue
+        if script is None:
+            continue
+        if script.revision in first_path:
+            errors.append(DuplicateRevision(script.revision, path, first_path[script.revision]))
+            continue
+        first_path[script.revision] = path
+        scripts.append(script)
+
+    if not scripts and not errors:
+        searched = [str(p) for p in directory._version_locations]
+        raise NoMigrationsFound(layout.script_location, searched)
+    errors += _dangling_references(scripts)
+    if errors:
+        raise ScriptErrors(errors)
+    return scripts
+
+
+def _dangling_references(scripts: Sequence[Script]) -> list[ScriptError]:
+    known = {s.revision for s in scripts}
+    labels = {label for s in scripts for label in s.branch_labels}
+    errors: list[ScriptError] = []
+    for script in scripts:
+        path = Path(script.path)
+        for down in script._versioned_down_revisions:
+            if down not in known:
+                errors.append(DanglingRevision(script.revision, path, down, "down_revision"))
+        for dep in to_tuple(script.dependencies, default=()):
+            # depends_on may name a revision, a unique prefix or a branch label
+            if dep not in known and dep not in labels and not _is_unique_prefix(dep, known):
+                errors.append(DanglingRevision(script.revision, path, dep, "depends_on"))
+    return errors
+
+
+def _is_unique_prefix(prefix: str, known: set[str]) -> bool:
+    return len(prefix) >= 4 and sum(1 for r in known if r.startswith(prefix)) == 1
