@@ -1,0 +1,91 @@
+"""What an offline run captured: the data handed from the runtime to the renderer.
+
+Kept apart from both so that each layer depends only on this plain data, never
+on the other's machinery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from sqlgen.dialects import Profile
+from sqlgen.errors import RevisionFailure
+
+ItemKind = Literal["statement", "raw", "begin", "commit"]
+DataReadMode = Literal["fail", "empty"]
+
+
+class VersionChangeLike(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def old(self) -> str | None: ...
+
+    @property
+    def new(self) -> str | None: ...
+
+
+class StepLike(Protocol):
+    """A planned step of a range (see sqlgen.graph.PlannedStep)."""
+
+    @property
+    def revision(self) -> Any: ...  # an alembic Script
+
+    @property
+    def is_upgrade(self) -> bool: ...
+
+    @property
+    def version_changes(self) -> Sequence[VersionChangeLike]: ...
+
+    @property
+    def direction(self) -> str: ...
+
+    @property
+    def short_log(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a migration put into the script."""
+
+    kind: ItemKind
+    sql: str = ""
+    line: int | None = None
+    operation: object | None = None  # the alembic MigrateOperation being invoked, if any
+    version: bool = False  # version-table bookkeeping, not the migration's own SQL
+
+
+@dataclass(frozen=True)
+class DataRead:
+    line: int | None
+    sql: str
+    what: str
+
+    def summary(self, limit: int = 80) -> str:
+        flat = " ".join(self.sql.split())
+        return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+@dataclass
+class StepCapture:
+    step: StepLike
+    path: Path
+    items: list[Item] = field(default_factory=list)
+    reads: list[DataRead] = field(default_factory=list)
+    override: Path | None = None
+    failure: RevisionFailure | None = None
+
+
+@dataclass
+class DialectRun:
+    profile: Profile
+    prologue: list[Item] = field(default_factory=list)
+    steps: list[StepCapture] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[RevisionFailure]:
+        return [s.failure for s in self.steps if s.failure is not None]

@@ -1,0 +1,357 @@
+"""The `sqlgen` command line. The only module that imports click.
+
+sqlgen's own errors are translated here, once: usage errors exit 2, every
+other failure exits 1, and each problem is one line on stderr (a traceback
+only with --traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, NoReturn, TypeVar
+
+import click
+
+from sqlgen import __version__, api
+from sqlgen.errors import GenerationFailed, SqlgenError
+from sqlgen.graph import Direction
+
+T = TypeVar("T")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class CommandFailed(click.ClickException):
+    """Exit 1 with one `error:` line per problem."""
+
+    exit_code = 1
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.problem_lines = list(lines)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        for line in self.problem_lines:
+            click.echo(f"error: {line}", err=True)
+
+
+@dataclass
+class State:
+    project: Path
+    config: Path | None
+    preload: tuple[str, ...]
+    traceback: bool
+
+    def open(self, **overrides: Any) -> api.Workspace:
+        values = {"preload": self.preload or None, **overrides}
+        return self.guard(lambda: api.open_project(self.project, self.config, overrides=values))
+
+    def guard(self, call: Callable[[], T]) -> T:
+        with translated(self.traceback):
+            return call()
+
+
+@contextmanager
+def translated(show_traceback: bool) -> Iterator[None]:
+    try:
+        yield
+    except SqlgenError as exc:
+        if show_traceback:
+            raise
+        fail(exc)
+
+
+def fail(exc: SqlgenError) -> NoReturn:
+    if exc.usage_error:
+        raise click.UsageError(exc.message) from exc
+    raise CommandFailed(exc.lines()) from exc
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=True))
+
+
+@click.group(context_settings=CONTEXT)
+@click.option(
+    "-p",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Project folder: where pyproject.toml, sqlgen.toml or alembic.ini is found.",
+)
+@click.option(
+    "-c",
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read this ini or toml file instead of discovering one.",
+)
+@click.option(
+    "--preload",
+    multiple=True,
+    metavar="MODULE",
+    help="Import MODULE before any migration (e.g. a plugin adding op methods). Repeatable.",
+)
+@click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(__version__, "-V", "--version", prog_name="sqlgen")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    project: Path,
+    config: Path | None,
+    preload: tuple[str, ...],
+    traceback: bool,
+) -> None:
+    """Turn Alembic migrations into reviewed SQL scripts, offline, for every dialect.
+
+    \b
+    sqlgen upgrade base:heads --dialect postgresql
+    sqlgen downgrade heads:base --dialect mysql --dialect mssql
+    sqlgen history --json
+
+    No database is contacted and the project's env.py is never run. Settings come
+    from the command line, then SQLGEN_* environment variables, then
+    [tool.sqlgen] / sqlgen.toml / alembic.ini. Exit codes: 0 success, 1 failure,
+    2 usage error.
+    """
+    ctx.obj = State(project, config, preload, traceback)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every detail.")
+
+
+def _line(info: api.RevisionInfo) -> str:
+    down = ", ".join(info.down_revisions) or "<base>"
+    flags = "".join(
+        f" ({name})"
+        for name, on in (
+            ("head", info.is_head),
+            ("branchpoint", info.is_branch_point),
+            ("mergepoint", info.is_merge_point),
+        )
+        if on
+    )
+    labels = f" ({', '.join(info.branch_labels)})" if info.branch_labels else ""
+    return f"{down} -> {info.revision}{labels}{flags}, {info.message}"
+
+
+def _verbose(info: api.RevisionInfo) -> str:
+    parent = "Merges" if info.is_merge_point else "Parent"
+    lines = [
+        f"Rev: {info.revision}" + (" (head)" if info.is_head else ""),
+        f"{parent}: {', '.join(info.down_revisions) or '<base>'}",
+    ]
+    if info.children:
+        lines.append(f"Branches into: {', '.join(info.children)}")
+    if info.branch_labels:
+        lines.append(f"Branch names: {', '.join(info.branch_labels)}")
+    if info.depends_on:
+        lines.append(f"Also depends on: {', '.join(info.depends_on)}")
+    lines += [f"Path: {info.path}", "", f"    {info.message}", ""]
+    return "\n".join(lines)
+
+
+def _print_revisions(infos: Sequence[api.RevisionInfo], as_json: bool, verbose: bool) -> None:
+    if as_json:
+        emit_json([i.as_json() for i in infos])
+        return
+    for info in infos:
+        click.echo(_verbose(info) if verbose else _line(info))
+
+
+@main.command()
+@click.argument("range_", metavar="[RANGE]", required=False)
+@verbose_option
+@json_option
+@click.pass_obj
+def history(state: State, range_: str | None, verbose: bool, as_json: bool) -> None:
+    """List revisions, newest first (RANGE like base:heads or A:B)."""
+    workspace = state.open()
+    _print_revisions(state.guard(lambda: api.history(workspace, range_)), as_json, verbose)
+
+
+@main.command()
+@verbose_option
+@json_option
+@click.pass_obj
+def heads(state: State, verbose: bool, as_json: bool) -> None:
+    """List the current head revisions."""
+    workspace = state.open()
+    _print_revisions(api.heads(workspace), as_json, verbose)
+
+
+@main.command()
+@verbose_option
+@json_option
+@click.pass_obj
+def branches(state: State, verbose: bool, as_json: bool) -> None:
+    """List the branch points."""
+    workspace = state.open()
+    _print_revisions(api.branches(workspace), as_json, verbose)
+
+
+@main.command()
+@click.argument("revision")
+@json_option
+@click.pass_obj
+def show(state: State, revision: str, as_json: bool) -> None:
+    """Show a revision (an id, a unique prefix, head, heads, LABEL@head, ...)."""
+    workspace = state.open()
+    _print_revisions(state.guard(lambda: api.show(workspace, revision)), as_json, True)
+
+
+# --- upgrade / downgrade ---------------------------------------------------------------
+
+
+def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "-d",
+            "--dialect",
+            "dialects",
+            multiple=True,
+            metavar="NAME",
+            help="Target dialect (repeatable): postgresql, mysql, mariadb, sqlite, mssql, oracle.",
+        ),
+        click.option("--all-dialects", is_flag=True, help="Every dialect sqlgen knows."),
+        click.option(
+            "-o",
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("output"),
+            show_default=True,
+            help="Output folder.",
+        ),
+        click.option("--per-revision", is_flag=True, help="Also write one file per revision."),
+        click.option("--stdout", is_flag=True, help="Print the one dialect's script instead."),
+        click.option("--no-version-table", is_flag=True, help="Leave out alembic_version upkeep."),
+        click.option("--version-table", metavar="NAME", help="Version table name."),
+        click.option("--version-table-schema", metavar="SCHEMA", help="Version table schema."),
+        click.option(
+            "--transaction-per-migration/--single-transaction",
+            default=None,
+            help="One transaction per revision instead of one for the whole script.",
+        ),
+        click.option(
+            "--data-reads",
+            type=click.Choice(["fail", "empty"]),
+            default=None,
+            help="A migration that reads data: fail (default), or read no rows and be flagged.",
+        ),
+        click.option(
+            "--overrides",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder of reviewed SQL: REVISION.DIRECTION.DIALECT.sql replaces a revision.",
+        ),
+        click.option(
+            "--server-version",
+            metavar="X.Y",
+            help="Server version the migrations see in dialect.server_version_info.",
+        ),
+        json_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _progress(enabled: bool) -> api.Progress | None:
+    if not enabled:
+        return None
+
+    def report(dialect: str, done: int, total: int) -> None:
+        state = "done" if done == total else f"{total} revision(s)"
+        click.echo(f"rendering {dialect}: {state}", err=True)
+
+    return report
+
+
+def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> None:
+    dialects: tuple[str, ...] = kw["dialects"]
+    if kw["all_dialects"]:
+        dialects = tuple(api.all_dialects())
+    if kw["stdout"] and len(dialects) != 1:
+        raise click.UsageError("--stdout prints one script: give exactly one --dialect")
+    workspace = state.open(
+        version_table=kw["version_table"],
+        version_table_schema=kw["version_table_schema"],
+        transaction_per_migration=kw["transaction_per_migration"],
+        data_reads=kw["data_reads"],
+        overrides=str(kw["overrides"]) if kw["overrides"] else None,
+    )
+    request = api.GenerateRequest(
+        direction=direction,
+        spec=range_,
+        dialects=dialects,
+        out=kw["out"],
+        per_revision=kw["per_revision"],
+        version_table=not kw["no_version_table"],
+        server_version=kw["server_version"],
+        write=not kw["stdout"],
+    )
+    interactive = sys.stderr.isatty() and not kw["stdout"]
+    try:
+        result = state.guard(lambda: api.generate(workspace, request, _progress(interactive)))
+    except CommandFailed as exc:
+        cause = exc.__cause__
+        if kw["as_json"] and isinstance(cause, GenerationFailed):
+            emit_json(_failure_json(cause))
+        raise
+    if kw["stdout"]:
+        click.echo(next(iter(result.scripts.values())), nl=False)
+        return
+    if kw["as_json"]:
+        emit_json(_result_json(result))
+        return
+    for path in result.written:
+        click.echo(f"wrote {path}")
+
+
+def _result_json(result: api.GenerateResult) -> dict[str, Any]:
+    return {
+        "direction": result.plan.direction,
+        "from": list(result.plan.start),
+        "to": list(result.plan.end),
+        "revisions": list(result.plan.revisions),
+        "files": [str(p) for p in result.written],
+        "failures": [],
+    }
+
+
+def _failure_json(exc: GenerationFailed) -> dict[str, Any]:
+    return {
+        "files": exc.written,
+        "failures": [
+            {
+                "dialect": f.dialect,
+                "revision": f.revision,
+                "path": str(f.path) if f.path else None,
+                "line": f.line,
+                "reason": f.reason,
+            }
+            for f in exc.failures
+        ],
+    }
+
+
+@main.command()
+@click.argument("range_", metavar="RANGE")
+@_generation_options
+@click.pass_obj
+def upgrade(state: State, /, range_: str, **kw: Any) -> None:
+    """Write upgrade SQL for RANGE (e.g. base:heads, A:B, +2, LABEL@head)."""
+    _generate(state, "upgrade", range_, **kw)
+
+
+@main.command()
+@click.argument("range_", metavar="RANGE")
+@_generation_options
+@click.pass_obj
+def downgrade(state: State, /, range_: str, **kw: Any) -> None:
+    """Write downgrade SQL for RANGE (e.g. heads:base, A,B:base, head:-1)."""
+    _generate(state, "downgrade", range_, **kw)

@@ -1,0 +1,144 @@
+"""Dialect profiles: each target dialect is one TOML file, declared as data.
+
+The built-in profiles live in the repository's `dialects/` folder and ship in
+the wheel as the package `sqlgen.profiles`; they are read with
+`importlib.resources`. Adding a dialect means adding a file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlgen.errors import ConfigError, UnknownDialect
+
+PROFILE_PACKAGE = "sqlgen.profiles"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    sqlalchemy: str  # the URL scheme SQLAlchemy resolves to a dialect class
+    sqlglot: str  # the sqlglot dialect used for layout
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    extra: str | None = None  # pip extra that installs a third-party SQLAlchemy dialect
+    terminator: str = ";"
+    batch_separator: str = ""  # a line written after every statement (GO, /)
+    transactional_ddl: bool = False
+    begin: str = "BEGIN"
+    commit: str = "COMMIT"
+    server_version: tuple[int, ...] = ()
+    default_schema: str | None = None
+    version_table_pk: bool = True
+    verify: str = "none"
+    source: str = ""
+
+
+_REQUIRED = ("name", "sqlalchemy", "sqlglot")
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "sqlalchemy": str,
+    "sqlglot": str,
+    "description": str,
+    "aliases": list,
+    "extra": str,
+    "terminator": str,
+    "batch_separator": str,
+    "transactional_ddl": bool,
+    "begin": str,
+    "commit": str,
+    "server_version": str,
+    "default_schema": str,
+    "verify": str,
+    "version_table": dict,
+}
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """`15.4` -> (15, 4); raises ValueError for anything else."""
+    parts = text.strip().split(".")
+    if not all(p.isdigit() for p in parts):
+        raise ValueError(f"expected a version such as 15.4, got {text!r}")
+    return tuple(int(p) for p in parts)
+
+
+def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
+    for key in _REQUIRED:
+        if key not in data:
+            raise ConfigError(Path(source), f"dialect profile lacks required key {key!r}")
+    for key, value in data.items():
+        expected = _TYPES.get(key)
+        if expected is None:
+            raise ConfigError(Path(source), f"unknown key {key!r} in dialect profile")
+        if not isinstance(value, expected):
+            raise ConfigError(Path(source), f"{key!r} has the wrong type ({type(value).__name__})")
+    version_table = data.get("version_table", {})
+    try:
+        server_version = parse_version(data["server_version"]) if "server_version" in data else ()
+    except ValueError as exc:
+        raise ConfigError(Path(source), str(exc)) from exc
+    return Profile(
+        name=data["name"],
+        sqlalchemy=data["sqlalchemy"],
+        sqlglot=data["sqlglot"],
+        description=data.get("description", ""),
+        aliases=tuple(data.get("aliases", ())),
+        extra=data.get("extra"),
+        terminator=data.get("terminator", ";"),
+        batch_separator=data.get("batch_separator", ""),
+        transactional_ddl=data.get("transactional_ddl", False),
+        begin=data.get("begin", "BEGIN"),
+        commit=data.get("commit", "COMMIT"),
+        server_version=server_version,
+        default_schema=data.get("default_schema"),
+        version_table_pk=bool(version_table.get("primary_key", True)),
+        verify=data.get("verify", "none"),
+        source=source,
+    )
+
+
+def _builtin_files() -> Iterable[tuple[str, bytes]]:
+    folder = resources.files(PROFILE_PACKAGE)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            yield f"{PROFILE_PACKAGE}/{entry.name}", entry.read_bytes()
+
+
+def _folder_files(folder: Path) -> Iterable[tuple[str, bytes]]:
+    for path in sorted(folder.glob("*.toml")):
+        yield str(path), path.read_bytes()
+
+
+def load_profiles(extra_folders: Iterable[Path] = ()) -> dict[str, Profile]:
+    """Built-in profiles, then each folder's, a later profile replacing an earlier one."""
+    profiles: dict[str, Profile] = {}
+    sources = list(_builtin_files())
+    for folder in extra_folders:
+        sources += _folder_files(folder)
+    for source, raw in sources:
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(Path(source), str(exc)) from exc
+        profile = profile_from_data(data, source)
+        profiles[profile.name] = profile
+    return profiles
+
+
+def find_profile(name: str, profiles: Mapping[str, Profile]) -> Profile:
+    """The profile called `name` or one of its aliases, case-insensitively."""
+    wanted = name.strip().lower()
+    for profile in profiles.values():
+        if wanted == profile.name.lower() or wanted in (a.lower() for a in profile.aliases):
+            return profile
+    vocabulary = {n: n for n in profiles}
+    vocabulary.update({a: p.name for p in profiles.values() for a in p.aliases})
+    close = difflib.get_close_matches(wanted, list(vocabulary), n=3, cutoff=0.5)
+    suggestions = list(dict.fromkeys(vocabulary[c] for c in close))
+    raise UnknownDialect(name, sorted(profiles), suggestions)

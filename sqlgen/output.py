@@ -1,0 +1,171 @@
+"""Writing scripts and the manifest: atomic, deterministic, nothing half-written.
+
+Every file is written to a temporary file in its own folder and renamed over
+the old one, so a reader sees the old file or the new one, never a mix. The
+manifest is written last. It indexes every file sqlgen wrote into the output
+root, for both directions; a run replaces the entries of the direction and
+dialects it wrote and keeps the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlgen.errors import OutputError
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: str  # relative to the output root, with forward slashes
+    content: str
+    dialect: str
+    direction: str
+    kind: str  # "range" for a whole range, "revision" for one revision
+    start: tuple[str, ...]
+    end: tuple[str, ...]
+    revision: str | None = None
+
+    @property
+    def data(self) -> bytes:
+        return self.content.encode("utf-8")
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "dialect": self.dialect,
+            "direction": self.direction,
+            "kind": self.kind,
+            "revision": self.revision,
+            "from": list(self.start),
+            "to": list(self.end),
+            "sha256": sha256(self.data),
+        }
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one rename; on failure the old file stays."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise OutputError(path, exc.strerror or str(exc)) from exc
+
+
+def manifest_text(manifest: Mapping[str, Any]) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The manifest on disk, or None when there is none we can trust."""
+    try:
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return None
+    if not isinstance(data.get("files"), list):
+        return None
+    return data
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return sha256(path.read_bytes())
+    except OSError:
+        return None
+
+
+def merged_manifest(
+    old: Mapping[str, Any] | None,
+    files: Sequence[OutputFile],
+    direction: str,
+    dialects: Sequence[str],
+    section: Mapping[str, Any],
+    generator: Mapping[str, str],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The new manifest, and the old entries it no longer lists."""
+    kept: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    new_paths = {f.path for f in files}
+    for entry in (old or {}).get("files", []):
+        replaced = entry.get("direction") == direction and entry.get("dialect") in dialects
+        if replaced or entry.get("path") in new_paths:
+            if entry.get("path") not in new_paths:
+                dropped.append(entry)
+            continue
+        kept.append(entry)
+    entries = sorted(kept + [f.entry() for f in files], key=lambda e: str(e["path"]))
+    manifest: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
+        "generator": dict(generator),
+        "files": entries,
+    }
+    for other in ("upgrade", "downgrade"):
+        if other == direction:
+            manifest[other] = dict(section)
+        elif old and other in old and any(e.get("direction") == other for e in entries):
+            manifest[other] = old[other]
+    return manifest, dropped
+
+
+def write_output(
+    root: Path,
+    files: Sequence[OutputFile],
+    direction: str,
+    dialects: Sequence[str],
+    section: Mapping[str, Any],
+    generator: Mapping[str, str],
+) -> list[Path]:
+    """Write the files, then the manifest; remove files a previous run wrote that
+    this run replaced, but only when nobody edited them since."""
+    manifest, dropped = merged_manifest(
+        read_manifest(root), files, direction, dialects, section, generator
+    )
+    written = []
+    for output in files:
+        target = root / output.path
+        atomic_write(target, output.data)
+        written.append(target)
+    atomic_write(root / MANIFEST, manifest_text(manifest).encode("utf-8"))
+    for entry in dropped:
+        stale = root / str(entry["path"])
+        if _file_sha(stale) == entry.get("sha256"):
+            stale.unlink()
+            _remove_empty_parents(stale.parent, root)
+    return written
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -1,0 +1,1 @@
+"""Compiling, laying out and framing captured statements for one dialect."""

@@ -1,0 +1,1 @@
+"""Running migrations offline and capturing what they emit."""

@@ -1,0 +1,357 @@
+"""Capturing what a migration emits, with the revision's source line.
+
+Alembic runs in offline (`as_sql`) mode, so every `op.*` call takes the path
+that Alembic's `--sql` takes. Where Alembic would print a statement, the
+capturing impl records it instead; `op.get_bind()` returns a
+`CaptureConnection` that records statements, turns `commit()` into a
+transaction boundary, and treats reading a result as a data read.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alembic.ddl.impl import DefaultImpl
+from alembic.operations import Operations
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.mock import MockConnection
+from sqlalchemy.sql.elements import ClauseElement, TextClause
+
+from sqlgen.captured import DataRead, DataReadMode, Item
+from sqlgen.render.compile import bind_parameters, compile_statement
+
+
+class DataReadRefused(Exception):
+    """Raised into a migration that reads data while reads are refused."""
+
+    def __init__(self, read: DataRead) -> None:
+        super().__init__(read_message(read))
+        self.read = read
+
+
+class OfflineUnsupported(Exception):
+    """Raised into a migration that asks for something only a live database can do."""
+
+
+def read_message(read: DataRead) -> str:
+    return (
+        f"reads data ({read.summary()}); it cannot be rendered offline; provide reviewed SQL "
+        "for it as an override or pass --data-reads=empty"
+    )
+
+
+_READ_WORDS = {"SELECT", "SHOW", "VALUES", "TABLE", "EXPLAIN", "DESCRIBE", "DESC"}
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_RETURNING = re.compile(r"\b(RETURNING|OUTPUT)\b", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"^[\s(]*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*([A-Za-z]+)", re.DOTALL)
+
+
+def returns_rows(construct: ClauseElement) -> bool:
+    """True for statements executed to get rows back (a query, or DML with RETURNING)."""
+    if getattr(construct, "is_select", False):
+        return True
+    if getattr(construct, "_returning", ()):
+        return True
+    if isinstance(construct, TextClause):
+        match = _FIRST_WORD.match(construct.text)
+        word = match.group(1).upper() if match else ""
+        if word in _READ_WORDS:
+            return True
+        if word == "WITH":
+            return not _WRITE_WORDS.search(construct.text)
+        return bool(_RETURNING.search(construct.text)) and word in {"INSERT", "UPDATE", "DELETE"}
+    return False
+
+
+@dataclass
+class Recorder:
+    """Collects the items of the revision being run, for one dialect."""
+
+    dialect: Dialect
+    data_reads: DataReadMode = "fail"
+    script_path: str = ""
+    items: list[Item] = field(default_factory=list)
+    reads: list[DataRead] = field(default_factory=list)
+    operations: list[object] = field(default_factory=list)
+
+    def start(self, script_path: str) -> None:
+        self.script_path = script_path
+        self.items = []
+        self.reads = []
+        self.operations = []
+
+    def line(self) -> int | None:
+        """The line of the running migration that led here."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_filename == self.script_path:
+                return frame.f_lineno
+            frame = frame.f_back  # type: ignore[assignment]
+        return None
+
+    # --- what the migration emits ---
+
+    def statement(
+        self,
+        construct: ClauseElement | str,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        version: bool = False,
+    ) -> None:
+        if isinstance(construct, str):
+            construct = text(construct)
+        rows = [params] if params is None or isinstance(params, Mapping) else list(params)
+        for row in rows or [None]:
+            bound = bind_parameters(construct, row or {})
+            self.items.append(
+                Item(
+                    "statement",
+                    compile_statement(bound, self.dialect),
+                    self.line(),
+                    self.operations[-1] if self.operations else None,
+                    version,
+                )
+            )
+
+    def raw(self, sql: str) -> None:
+        self.items.append(Item("raw", sql.strip(), self.line()))
+
+    def begin(self) -> None:
+        self.items.append(Item("begin", line=self.line()))
+
+    def commit(self) -> None:
+        self.items.append(Item("commit", line=self.line()))
+
+    # --- what the migration reads ---
+
+    def read(self, sql: str, what: str) -> None:
+        found = DataRead(self.line(), sql, what)
+        self.reads.append(found)
+        if self.data_reads == "fail":
+            raise DataReadRefused(found)
+
+    def execute(self, statement: Any, parameters: Any = None) -> OfflineResult:
+        construct = text(statement) if isinstance(statement, str) else statement
+        if returns_rows(construct):
+            sql = compile_statement(bind_parameters(construct, _first(parameters)), self.dialect)
+            self.read(sql, "query")  # the query itself never goes into the script
+            return OfflineResult(self, sql, consumed=True)
+        self.statement(construct, parameters)
+        return OfflineResult(self, self.items[-1].sql if self.items else "", consumed=False)
+
+    def execute_driver_sql(self, statement: str, parameters: Any = None) -> OfflineResult:
+        if parameters:
+            raise OfflineUnsupported(
+                "exec_driver_sql() with parameters cannot be rendered offline; use text() binds"
+            )
+        if returns_rows(text(statement)):
+            self.read(statement, "query")
+            return OfflineResult(self, statement, consumed=True)
+        self.raw(statement)
+        return OfflineResult(self, statement, consumed=False)
+
+
+def _first(parameters: Any) -> Mapping[str, Any]:
+    if not parameters:
+        return {}
+    if isinstance(parameters, Mapping):
+        return parameters
+    return dict(parameters[0])
+
+
+class OfflineResult:
+    """The result of an offline execute(). Reading it is a data read.
+
+    With `--data-reads=empty` every read sees no rows and a rowcount of 0.
+    """
+
+    returns_rows = False
+
+    def __init__(self, recorder: Recorder, sql: str, *, consumed: bool) -> None:
+        self._recorder = recorder
+        self._sql = sql
+        self._consumed = consumed  # a query: its read was recorded when it ran
+
+    def _read(self, what: str) -> None:
+        if not self._consumed:
+            self._recorder.read(self._sql, what)
+
+    @property
+    def rowcount(self) -> int:
+        self._read("rowcount")
+        return 0
+
+    @property
+    def lastrowid(self) -> None:
+        self._read("lastrowid")
+        return None
+
+    @property
+    def inserted_primary_key(self) -> None:
+        self._read("inserted_primary_key")
+        return None
+
+    def fetchall(self) -> list[Any]:
+        self._read("fetchall")
+        return []
+
+    def all(self) -> list[Any]:
+        self._read("all")
+        return []
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        self._read("fetchmany")
+        return []
+
+    def fetchone(self) -> None:
+        self._read("fetchone")
+        return None
+
+    def first(self) -> None:
+        self._read("first")
+        return None
+
+    def one_or_none(self) -> None:
+        self._read("one_or_none")
+        return None
+
+    def scalar(self) -> None:
+        self._read("scalar")
+        return None
+
+    def scalar_one_or_none(self) -> None:
+        self._read("scalar_one_or_none")
+        return None
+
+    def one(self) -> Any:
+        self._read("one")
+        raise sa_exc.NoResultFound("No row was found when one was required (offline: no rows)")
+
+    def scalar_one(self) -> Any:
+        self._read("scalar_one")
+        raise sa_exc.NoResultFound("No row was found when one was required (offline: no rows)")
+
+    def scalars(self, index: int = 0) -> OfflineResult:
+        return self
+
+    def mappings(self) -> OfflineResult:
+        return self
+
+    def tuples(self) -> OfflineResult:
+        return self
+
+    def unique(self, strategy: Any = None) -> OfflineResult:
+        return self
+
+    def keys(self) -> list[str]:
+        return []
+
+    def __iter__(self) -> Iterator[Any]:
+        self._read("iteration")
+        return iter(())
+
+    def close(self) -> None:
+        return None
+
+
+class CaptureConnection(MockConnection):
+    """What `op.get_bind()` returns during an offline run."""
+
+    def __init__(self, dialect: Dialect, recorder: Recorder, transactional: bool) -> None:
+        super().__init__(dialect, lambda construct, *a, **kw: recorder.statement(construct))
+        self._recorder = recorder
+        self._transactional = transactional
+        self.info: dict[str, Any] = {}
+
+    def execute(
+        self, statement: Any, parameters: Any = None, execution_options: Any = None
+    ) -> OfflineResult:
+        return self._recorder.execute(statement, parameters)
+
+    def exec_driver_sql(
+        self, statement: str, parameters: Any = None, execution_options: Any = None
+    ) -> OfflineResult:
+        return self._recorder.execute_driver_sql(statement, parameters)
+
+    def scalar(self, statement: Any, parameters: Any = None, execution_options: Any = None) -> Any:
+        return self.execute(statement, parameters).scalar()
+
+    def scalars(
+        self, statement: Any, parameters: Any = None, execution_options: Any = None
+    ) -> OfflineResult:
+        return self.execute(statement, parameters).scalars()
+
+    def commit(self) -> None:
+        """Ends the transaction in the script and starts the next one."""
+        if self._transactional:
+            self._recorder.commit()
+            self._recorder.begin()
+
+    def rollback(self) -> None:
+        raise OfflineUnsupported("rollback() cannot be rendered offline")
+
+    def begin(self) -> Any:
+        raise OfflineUnsupported(
+            "begin() cannot be rendered offline: a migration already runs in one"
+        )
+
+    def begin_nested(self) -> Any:
+        raise OfflineUnsupported("begin_nested() (a SAVEPOINT) cannot be rendered offline")
+
+    def in_transaction(self) -> bool:
+        # The script's framing stands in for the transaction; saying "no" would make
+        # Alembic's batch mode call begin(), which has no offline meaning.
+        return True
+
+    def get_isolation_level(self) -> str:
+        return "READ COMMITTED"
+
+    def close(self) -> None:
+        return None
+
+
+class CaptureImplMixin:
+    """Put in front of the dialect's Alembic impl: records instead of printing."""
+
+    recorder: Recorder
+
+    def _exec(
+        self,
+        construct: Any,
+        execution_options: Any = None,
+        multiparams: Sequence[Mapping[str, Any]] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.recorder.statement(construct, multiparams if multiparams is not None else params)
+
+    def static_output(self, text: str) -> None:
+        self.recorder.raw(text)
+
+    def emit_begin(self) -> None:
+        self.recorder.begin()
+
+    def emit_commit(self) -> None:
+        self.recorder.commit()
+
+
+def capture_impl_class(base: type[DefaultImpl]) -> type[DefaultImpl]:
+    # No __dialect__ in the class body, so Alembic's impl registry is left alone.
+    return type(f"Capture{base.__name__}", (CaptureImplMixin, base), {})
+
+
+class CapturingOperations(Operations):
+    """`op`, remembering which operation is being invoked for each statement."""
+
+    def invoke(self, operation: Any) -> Any:
+        recorder: Recorder = self.migration_context.impl.recorder  # type: ignore[attr-defined]
+        recorder.operations.append(operation)
+        try:
+            return super().invoke(operation)
+        finally:
+            recorder.operations.pop()

@@ -1,0 +1,203 @@
+"""Running a planned range for one dialect, offline, and capturing what it emits.
+
+Per dialect: an offline Alembic `MigrationContext` whose impl records instead
+of printing, `op` installed for the revisions, and `alembic.context` answering
+`is_offline_mode()`. No database is ever contacted. A revision that fails is
+recorded with its file, line and reason, and the run goes on, so one run
+reports every failing revision.
+"""
+
+from __future__ import annotations
+
+import io
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import literal_column
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import NoSuchModuleError
+from sqlalchemy.schema import CreateTable
+
+from sqlgen.captured import DataReadMode, DialectRun, Item, StepCapture, StepLike
+from sqlgen.dialects import Profile
+from sqlgen.errors import DialectUnavailable, RevisionFailure
+from sqlgen.runtime.capture import (
+    CaptureConnection,
+    CapturingOperations,
+    DataReadRefused,
+    Recorder,
+    capture_impl_class,
+    read_message,
+)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    version_table: str = "alembic_version"
+    version_table_schema: str | None = None
+    version_table_enabled: bool = True
+    transaction_per_migration: bool = False
+    data_reads: DataReadMode = "fail"
+    overrides: Path | None = None
+    server_version: tuple[int, ...] | None = None
+    alembic_ini: Path | None = None
+
+
+def build_dialect(profile: Profile, server_version: tuple[int, ...] | None = None) -> Dialect:
+    try:
+        dialect_class = make_url(f"{profile.sqlalchemy}://").get_dialect()
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DialectUnavailable(profile.name, profile.sqlalchemy, profile.extra) from exc
+    # named paramstyle: a literal % is never doubled, as with Alembic's offline mode
+    dialect: Dialect = cast(Any, dialect_class)(paramstyle="named")
+    version = server_version or profile.server_version
+    if version:
+        # Code that reads dialect.server_version_info works offline as it would online.
+        dialect.server_version_info = version
+    if profile.default_schema:
+        dialect.default_schema_name = profile.default_schema
+    return dialect
+
+
+def _migration_context(
+    dialect: Dialect, profile: Profile, settings: RunSettings, recorder: Recorder
+) -> MigrationContext:
+    opts: dict[str, Any] = {
+        "as_sql": True,
+        "literal_binds": True,
+        "output_buffer": io.StringIO(),  # never written: the capturing impl records instead
+        "transactional_ddl": profile.transactional_ddl,
+        "transaction_per_migration": settings.transaction_per_migration,
+        "version_table": settings.version_table,
+        "version_table_schema": settings.version_table_schema,
+        "version_table_pk": profile.version_table_pk,
+    }
+    context = MigrationContext.configure(dialect=dialect, opts=opts)
+    impl_class = capture_impl_class(type(context.impl))
+    impl = impl_class(dialect, None, True, profile.transactional_ddl, context.output_buffer, opts)
+    impl.recorder = recorder  # type: ignore[attr-defined]
+    connection = CaptureConnection(dialect, recorder, profile.transactional_ddl)
+    impl.connection = connection  # type: ignore[assignment]
+    context.impl = impl
+    context.connection = connection  # type: ignore[assignment]
+    return context
+
+
+def _environment(context: MigrationContext, settings: RunSettings) -> EnvironmentContext:
+    """`alembic.context` for scripts that ask it, e.g. `context.is_offline_mode()`."""
+    config = Config(str(settings.alembic_ini)) if settings.alembic_ini else Config()
+    environment = EnvironmentContext(config, None, as_sql=True)  # type: ignore[arg-type]
+    environment._migration_context = context
+    return environment
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _failure_line(path: Path, exc: BaseException) -> int | None:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename) == path:
+            line = frame.lineno
+    return line
+
+
+def override_path(folder: Path, revision: str, direction: str, dialect: str) -> Path:
+    return folder / f"{revision}.{direction}.{dialect}.sql"
+
+
+class _Run:
+    def __init__(self, profile: Profile, settings: RunSettings) -> None:
+        self.profile = profile
+        self.settings = settings
+        dialect = build_dialect(profile, settings.server_version)
+        self.recorder = Recorder(dialect, settings.data_reads)
+        self.context = _migration_context(self.recorder.dialect, profile, settings, self.recorder)
+
+    def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
+        return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)
+
+    def version_items(self, step: StepLike) -> list[Item]:
+        table = self.context._version
+        column = table.c.version_num
+        self.recorder.start("")
+        for change in step.version_changes:
+            if change.kind == "insert":
+                # inline(): no RETURNING / OUTPUT / INTO :ret_0 (Alembic's offline INSERT has them)
+                statement: Any = (
+                    table.insert().inline().values(version_num=literal_column(f"'{change.new}'"))
+                )
+            elif change.kind == "update":
+                statement = (
+                    table.update()
+                    .values(version_num=literal_column(f"'{change.new}'"))
+                    .where(column == literal_column(f"'{change.old}'"))
+                )
+            else:
+                statement = table.delete().where(column == literal_column(f"'{change.old}'"))
+            self.recorder.statement(statement, version=True)
+        return self.recorder.items
+
+    def prologue(self) -> list[Item]:
+        self.recorder.start("")
+        self.recorder.statement(CreateTable(self.context._version), version=True)
+        return self.recorder.items
+
+    def step(self, step: StepLike) -> StepCapture:
+        script = step.revision
+        path = Path(script.path)
+        capture = StepCapture(step, path)
+        if self.settings.overrides is not None:
+            reviewed = override_path(
+                self.settings.overrides, script.revision, step.direction, self.profile.name
+            )
+            if reviewed.is_file():
+                capture.override = reviewed
+                capture.items = [Item("raw", reviewed.read_text(encoding="utf-8").strip())]
+                return self._with_version(capture)
+        function = getattr(script.module, step.direction, None)
+        if not callable(function):
+            capture.failure = self.failure(step, path, None, f"has no {step.direction}() function")
+            return capture
+        self.recorder.start(str(path))
+        try:
+            function()
+        except DataReadRefused as exc:
+            capture.failure = self.failure(step, path, exc.read.line, str(exc))
+        except Exception as exc:  # a failing migration is reported, never raised
+            line = _failure_line(path, exc)
+            reason = f"failed: {type(exc).__name__}: {_one_line(str(exc))}"
+            capture.failure = self.failure(step, path, line, reason)
+        capture.items = self.recorder.items
+        capture.reads = self.recorder.reads
+        if capture.failure is None and capture.reads and self.settings.data_reads == "fail":
+            # the migration swallowed the refusal; the revision still cannot be rendered
+            first = capture.reads[0]
+            capture.failure = self.failure(step, path, first.line, read_message(first))
+        return self._with_version(capture)
+
+    def _with_version(self, capture: StepCapture) -> StepCapture:
+        if capture.failure is None and self.settings.version_table_enabled:
+            capture.items = capture.items + self.version_items(capture.step)
+        return capture
+
+
+def run_dialect(
+    steps: Sequence[StepLike], starts_at_base: bool, profile: Profile, settings: RunSettings
+) -> DialectRun:
+    """Capture every step of a range for one dialect."""
+    run = _Run(profile, settings)
+    result = DialectRun(profile)
+    if settings.version_table_enabled and starts_at_base:
+        result.prologue = run.prologue()
+    with _environment(run.context, settings), CapturingOperations.context(run.context):
+        for step in steps:
+            result.steps.append(run.step(step))
+    return result
