@@ -1,0 +1,45 @@
+# sqlgen developer tasks. `make demo` and `make test` work on a fresh machine
+# with Python 3.11+ and access to the package registry.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+EXAMPLE := examples/shop
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test check lint typecheck golden clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install sqlgen with its dev tools
+
+demo: $(STAMP) ## Write upgrade and downgrade SQL for the example project into output/
+	$(BIN)/sqlgen --project $(EXAMPLE) upgrade base:heads --all-dialects --out output
+	$(BIN)/sqlgen --project $(EXAMPLE) downgrade heads:base --all-dialects --out output
+	@echo "see output/ (manifest.json lists every file with its sha256)"
+
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check sqlgen tests
+	$(BIN)/ruff format --check sqlgen tests
+
+typecheck: $(STAMP) ## mypy --strict on the package
+	$(BIN)/mypy
+
+check: lint typecheck test ## ruff + mypy + tests
+
+golden: $(STAMP) ## Regenerate the golden SQL files under tests/golden (review the diff!)
+	$(BIN)/python -m tests.golden_files
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
