@@ -35,6 +35,7 @@ from sqlgen.runtime.capture import (
     capture_impl_class,
     read_message,
 )
+from sqlgen.runtime.ordering import deterministic_batch
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,11 @@ def run_dialect(
     result = DialectRun(profile)
     if settings.version_table_enabled and starts_at_base:
         result.prologue = run.prologue()
-    with _environment(run.context, settings), CapturingOperations.context(run.context):
+    with (
+        deterministic_batch(),
+        _environment(run.context, settings),
+        CapturingOperations.context(run.context),
+    ):
         for step in steps:
             result.steps.append(run.step(step))
     return result
