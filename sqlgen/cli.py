@@ -146,7 +146,7 @@ def _verbose(info: api.RevisionInfo) -> str:
         f"Rev: {info.revision}" + (" (head)" if info.is_head else ""),
         f"{parent}: {', '.join(info.down_revisions) or '<base>'}",
     ]
-    if info.children:
+    if info.is_branch_point:
         lines.append(f"Branches into: {', '.join(info.children)}")
     if info.branch_labels:
         lines.append(f"Branch names: {', '.join(info.branch_labels)}")
@@ -275,6 +275,10 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
     dialects: tuple[str, ...] = kw["dialects"]
     if kw["all_dialects"]:
         dialects = tuple(api.all_dialects())
+    if not dialects:
+        raise click.UsageError(
+            "no dialect given; pass --dialect NAME (repeatable) or --all-dialects"
+        )
     if kw["stdout"] and len(dialects) != 1:
         raise click.UsageError("--stdout prints one script: give exactly one --dialect")
     workspace = state.open(
@@ -303,7 +307,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
             emit_json(_failure_json(cause))
         raise
     if kw["stdout"]:
-        click.echo(next(iter(result.scripts.values())), nl=False)
+        click.echo(next(iter(result.scripts.values())).text, nl=False)
         return
     if kw["as_json"]:
         emit_json(_result_json(result))
