@@ -138,6 +138,12 @@ def test_framing_per_dialect(example_output: Path) -> None:
     assert "SET IDENTITY_INSERT products OFF;\nGO" in mssql  # not sqlglot's "AS OFF"
     oracle = script("oracle")
     assert ";\n/" not in oracle.replace("END;\n/", "") and "\n/\n" in oracle
+    for dialect, separator in (("mssql", "GO"), ("oracle", "/")):
+        for block in script(dialect).rstrip("\n").split("\n\n"):
+            if block.startswith("--") or block == "BEGIN TRANSACTION;":
+                continue
+            # every statement is followed by its batch separator on a line of its own
+            assert block.endswith(f"\n{separator}") and block.count(f"\n{separator}\n") == 0
     assert "BEGIN" not in script("mysql") and "COMMIT" not in script("mysql")
 
 
