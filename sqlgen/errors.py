@@ -154,6 +154,15 @@ class UnknownRevision(UsageError):
         super().__init__(f"no revision or branch named {identifier!r}{short}{hint}")
 
 
+class RevisionNotOnBranch(UnknownRevision):
+    def __init__(self, revision: str, branch: str) -> None:
+        self.revision = revision
+        self.branch = branch
+        UsageError.__init__(self, f"revision {revision} is not on branch {branch!r}")
+        self.identifier = f"{branch}@{revision}"
+        self.suggestions = []
+
+
 class AmbiguousRevision(UsageError):
     def __init__(self, prefix: str, candidates: Sequence[str]) -> None:
         self.prefix = prefix

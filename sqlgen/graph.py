@@ -35,13 +35,16 @@ from sqlgen.errors import (
     MultipleHeadsError,
     ReversedRange,
     RevisionCycle,
+    RevisionNotOnBranch,
     SqlgenError,
     UnknownRevision,
 )
 
 Direction = Literal["upgrade", "downgrade"]
 _RELATIVE = re.compile(r"(?:.+@)?\w*[+-]\d+$")
+_ANCHORED = re.compile(r"([^@]+)@([+-]\d+)")
 _SYMBOLS = ("base", "head", "heads")
+_NOT_ON_BRANCH = re.compile(r"Revision (\S+) is not a member of branch '([^']*)'")
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,13 @@ class RevisionGraph:
         self._map = RevisionMap(lambda: list(self._revisions))
         with self._translated(""):
             self._map.heads  # noqa: B018 - builds the map and detects cycles now
+        for revision in self._revisions:
+            # Alembic builds this tuple from a set, so a revision with several depends_on
+            # would be ordered (and bookkept) by hash seed; keep the declared order.
+            normalized = set(revision._normalized_resolved_dependencies)
+            revision._normalized_resolved_dependencies = tuple(
+                d for d in revision._resolved_dependencies if d in normalized
+            )
 
     # --- questions about the whole graph ---
 
@@ -182,16 +192,38 @@ class RevisionGraph:
         return len(self._revisions)
 
     def get(self, rev_id: str) -> Revision:
-        """The revision with exactly this id."""
-        revision = self._map.get_revision(rev_id)
-        assert revision is not None
+        """The revision with exactly this id (a KeyError for any other)."""
+        revision = self._map._revision_map[rev_id]
+        if revision is None:
+            raise KeyError(rev_id)
         return revision
 
     def resolve(self, identifier: str) -> tuple[Revision, ...]:
-        """Every revision an identifier names (`heads`, `label@head`, a prefix, ...)."""
+        """Every revision an identifier names (`heads`, `label@head`, a prefix, `X@-1`, ...).
+
+        An empty answer means base, and only an identifier that says so gets one:
+        a typo in `LABEL@-1` or a walk past either end is an error, never "base".
+        """
+        relative = _ANCHORED.fullmatch(identifier)
         with self._translated(identifier):
-            found = self._map.get_revisions(identifier)
+            if relative:
+                anchor, steps = relative.groups()
+                found: tuple[object, ...] = (self._walk(anchor, steps, identifier),)
+            else:
+                found = self._map.get_revisions(identifier)
+        if any(r is None for r in found):
+            raise InvalidRange(identifier, "it walks past the first or the last revision")
+        if not found and identifier.rsplit("@", 1)[-1] not in ("base", "head", "heads"):
+            raise self._unresolved(identifier.split("@", 1)[0])
         return tuple(r for r in found if isinstance(r, Revision))
+
+    def _walk(self, anchor: str, steps: str, identifier: str) -> object:
+        """`ANCHOR@+N` / `ANCHOR@-N`: N steps from a revision or from a branch's head."""
+        labels = {label for r in self._revisions for label in r.branch_labels}
+        start = self.resolve(f"{anchor}@head" if anchor in labels else anchor)
+        if len(start) != 1:
+            raise InvalidRange(identifier, f"{anchor!r} must name one revision")
+        return self._map._walk(start[0], int(steps), no_overwalk=True)
 
     def history(self, spec: str | None = None) -> list[Revision]:
         """Revisions newest first, as `alembic history [-r A:B]` lists them."""
@@ -285,14 +317,16 @@ class RevisionGraph:
     ) -> None:
         target = {r.revision for part in right.split(",") for r in self.resolve(part.strip())}
         current = set(start)
-        if target == current:
-            raise EmptyRange(spec, direction)
         if direction == "upgrade":
+            already_there = target <= current and bool(target) == bool(current)
             backwards = target <= self._ancestors(start)
             suggestion = f"downgrade {left}:{right}"
         else:
+            already_there = current <= target and bool(target) == bool(current)
             backwards = current <= self._ancestors(tuple(target))
             suggestion = f"upgrade {left}:{right}"
+        if already_there:
+            raise EmptyRange(spec, direction)
         if backwards:
             raise ReversedRange(spec, direction, suggestion)
 
@@ -307,11 +341,16 @@ class RevisionGraph:
         except MultipleHeads as exc:
             raise MultipleHeadsError(exc.argument or "head", list(exc.heads)) from exc
         except ResolutionError as exc:
+            off_branch = _NOT_ON_BRANCH.search(str(exc))
+            if off_branch:
+                raise RevisionNotOnBranch(*off_branch.groups()) from exc
             raise self._unresolved(exc.argument) from exc
         except RangeNotAncestorError as exc:
-            lower = exc.lower or "base"
-            upper = exc.upper or "base"
-            reason = f"{_text(lower)} is not an ancestor of {_text(upper)} on the same branch"
+            if exc.lower == "Nothing to drop":  # Alembic's downgrade puts its reason here
+                reason = f"its target is not below {_text(exc.upper)}: there is nothing to drop"
+            else:
+                lower, upper = _text(exc.lower or "base"), _text(exc.upper or "base")
+                reason = f"{lower} is not an ancestor of {upper} on the same branch"
             raise InvalidRange(spec, reason) from exc
         except CycleDetected as exc:
             raise RevisionCycle(list(exc.revisions)) from exc
