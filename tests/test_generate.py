@@ -501,3 +501,28 @@ def test_long_statements_keep_their_meaning_end_to_end(tmp_path: Path) -> None:
     assert "price NUMERIC(10, 2)" in sqlite and "REAL" not in sqlite
     mssql = render(project, dialect="mssql", version_table=False)
     assert f"SET IDENTITY_INSERT {long_table * 2} OFF;" in mssql and "AS OFF" not in mssql
+
+
+def test_a_parameter_without_a_value_is_refused_not_rendered_as_null(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "0001_colon.py": revision_source(
+                "coln0001",
+                None,
+                upgrade="""op.execute("UPDATE shifts SET note = 'starts :early' WHERE id = 1")""",
+            ),
+            "0002_escaped.py": revision_source(
+                "coln0002",
+                "coln0001",
+                upgrade=r"""op.execute("UPDATE shifts SET note = 'at \\:early' WHERE id = 2")""",
+            ),
+        },
+    )
+    with pytest.raises(GenerationFailed) as failed:
+        render(project, version_table=False)
+    # Alembic --sql silently writes note = 'starts NULL' here
+    assert [f.revision for f in failed.value.failures] == ["coln0001"]
+    assert "parameter :early has no value" in failed.value.failures[0].reason
+    text = render(project, "coln0001:heads", version_table=False)
+    assert "UPDATE shifts SET note = 'at :early' WHERE id = 2;" in text

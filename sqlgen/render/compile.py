@@ -3,6 +3,10 @@
 This follows Alembic's offline `_exec`: DDL compiles as it is, everything else
 with literal binds. The dialect is built with the named paramstyle, so a `%`
 in a statement is never doubled.
+
+Unlike Alembic, a parameter without a value is an error: with literal binds
+SQLAlchemy renders it as NULL, so `op.execute("... ':ok'")` (a colon starts a
+parameter in text(), even inside quotes) would silently become `'NULL'`.
 """
 
 from __future__ import annotations
@@ -13,8 +17,21 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import DDLElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ValuesBase
-from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
+from sqlalchemy.sql.visitors import iterate
+
+
+class UnboundParameter(Exception):
+    """A statement has a parameter that no value was given for."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"parameter :{name} has no value; in text() SQL a colon starts a parameter, "
+            f"even inside quotes: write \\:{name} for a literal colon, or pass a value"
+        )
+        self.name = name
 
 
 def bind_parameters(construct: ClauseElement, params: Mapping[str, Any]) -> ClauseElement:
@@ -35,5 +52,21 @@ def compile_statement(construct: ClauseElement | str, dialect: Dialect) -> str:
     if isinstance(construct, DDLElement):
         compiled = construct.compile(dialect=dialect)
     else:
+        _check_bound(construct)
         compiled = construct.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        assert isinstance(compiled, SQLCompiler)
+        for name, bind in compiled.binds.items():
+            if bind.required:  # still a placeholder in the text: no script can run that
+                raise UnboundParameter(name)
     return str(compiled).strip()
+
+
+def _check_bound(construct: ClauseElement) -> None:
+    binds = (
+        construct._bindparams.values()
+        if isinstance(construct, TextClause)
+        else (e for e in iterate(construct) if isinstance(e, BindParameter))
+    )
+    for bind in binds:
+        if bind.required and bind.value is None and bind.callable is None:
+            raise UnboundParameter(str(bind.key))
