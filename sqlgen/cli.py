@@ -8,6 +8,7 @@ only with --traceback).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -208,6 +209,16 @@ def show(state: State, revision: str, as_json: bool) -> None:
 # --- upgrade / downgrade ---------------------------------------------------------------
 
 
+class RangeCommand(click.Command):
+    """A command whose RANGE may be a negative step (`downgrade -1`), not an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        steps = [a for a in args if re.fullmatch(r"-\d+", a)]
+        if steps and "--" not in args:
+            args = [a for a in args if a not in steps] + ["--", *steps]
+        return super().parse_args(ctx, args)
+
+
 def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -343,7 +354,7 @@ def _failure_json(exc: GenerationFailed) -> dict[str, Any]:
     }
 
 
-@main.command()
+@main.command(cls=RangeCommand)
 @click.argument("range_", metavar="RANGE")
 @_generation_options
 @click.pass_obj
@@ -352,7 +363,7 @@ def upgrade(state: State, /, range_: str, **kw: Any) -> None:
     _generate(state, "upgrade", range_, **kw)
 
 
-@main.command()
+@main.command(cls=RangeCommand)
 @click.argument("range_", metavar="RANGE")
 @_generation_options
 @click.pass_obj

@@ -526,3 +526,26 @@ def test_a_parameter_without_a_value_is_refused_not_rendered_as_null(tmp_path: P
     assert "parameter :early has no value" in failed.value.failures[0].reason
     text = render(project, "coln0001:heads", version_table=False)
     assert "UPDATE shifts SET note = 'at :early' WHERE id = 2;" in text
+
+
+def test_alembic_context_answers_offline(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "0001_ctx.py": revision_source(
+                "ctxt0001",
+                None,
+                header="from alembic import context\n",
+                upgrade="""
+                    if context.is_offline_mode():
+                        op.execute("UPDATE t SET mode = 'offline'")
+                    op.execute(f"UPDATE t SET dialect = '{op.get_bind().dialect.name}'")
+                    op.execute(f"UPDATE t SET ctx = '{type(op.get_context()).__name__}'")
+                """,
+            )
+        },
+    )
+    text = render(project, dialect="mssql", version_table=False)
+    assert "UPDATE t SET mode = 'offline';" in text
+    assert "UPDATE t SET dialect = 'mssql';" in text
+    assert "UPDATE t SET ctx = 'MigrationContext';" in text
