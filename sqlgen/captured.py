@@ -59,6 +59,11 @@ class Item:
     version: bool = False  # version-table bookkeeping, not the migration's own SQL
 
 
+def one_line(text: str) -> str:
+    """Text with every run of whitespace, newlines included, turned into one space."""
+    return " ".join(text.split())
+
+
 @dataclass(frozen=True)
 class DataRead:
     line: int | None
@@ -66,7 +71,7 @@ class DataRead:
     what: str
 
     def summary(self, limit: int = 80) -> str:
-        flat = " ".join(self.sql.split())
+        flat = one_line(self.sql)
         return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 

@@ -7,6 +7,7 @@ them into exit codes: `usage_error` errors exit 2, all others exit 1.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,15 @@ class UsageError(SqlgenError):
     """The command line asked for something that cannot be understood."""
 
     usage_error = True
+
+
+def line_in(path: Path, exc: BaseException) -> int | None:
+    """The deepest line of `path` in an exception's traceback: where user code failed."""
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename) == path:
+            line = frame.lineno
+    return line
 
 
 def _where(path: Path | str | None, line: int | None) -> str:

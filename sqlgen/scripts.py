@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from sqlgen.errors import (
     ScriptErrors,
     ScriptImportError,
     ScriptSyntaxError,
+    line_in,
 )
 
 
@@ -56,15 +56,6 @@ def _script_directory(layout: Layout) -> ScriptDirectory:
         raise NoMigrationsFound(layout.script_location, [f"{layout.source}: {exc}"]) from exc
 
 
-def _line_in(path: Path, exc: BaseException) -> int | None:
-    """The deepest line of `path` in the exception's traceback."""
-    line = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if Path(frame.filename) == path:
-            line = frame.lineno
-    return line
-
-
 def _load_one(directory: ScriptDirectory, path: Path) -> Script | None:
     try:
         with warnings.catch_warnings():
@@ -73,15 +64,15 @@ def _load_one(directory: ScriptDirectory, path: Path) -> Script | None:
     except SyntaxError as exc:
         raise ScriptSyntaxError(path, exc.lineno, exc.msg) from exc
     except ImportError as exc:
-        raise ScriptImportError(path, _line_in(path, exc), exc.name, str(exc)) from exc
+        raise ScriptImportError(path, line_in(path, exc), exc.name, str(exc)) from exc
     except AttributeError as exc:
         if getattr(exc, "name", None) in ("down_revision", "revision"):
             reason = f"migration script does not define {exc.name!r}"
         else:
             reason = f"AttributeError: {exc}"
-        raise ScriptError(path, _line_in(path, exc), reason) from exc
+        raise ScriptError(path, line_in(path, exc), reason) from exc
     except Exception as exc:  # user code runs at import; report any failure with its line
-        raise ScriptError(path, _line_in(path, exc), f"{type(exc).__name__}: {exc}") from exc
+        raise ScriptError(path, line_in(path, exc), f"{type(exc).__name__}: {exc}") from exc
 
 
 def _candidate_files(directory: ScriptDirectory) -> Iterable[Path]:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlgen.captured import DialectRun, Item, StepCapture
+from sqlgen.captured import DialectRun, Item, StepCapture, one_line
 from sqlgen.dialects import Profile
 from sqlgen.render.layout import KEPT_OUTCOMES, lay_out
 
@@ -47,10 +47,6 @@ def _ids(ids: Sequence[str]) -> str:
     return ", ".join(ids) if ids else "base"
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 @dataclass
 class _Writer:
     profile: Profile
@@ -59,7 +55,7 @@ class _Writer:
     outcomes: Counter[str] = field(default_factory=Counter)
 
     def comment(self, text: str) -> None:
-        self.blocks.append(f"-- {_flat(text)}")
+        self.blocks.append(f"-- {one_line(text)}")
 
     def _separated(self, text: str) -> None:
         separator = self.profile.batch_separator
@@ -94,7 +90,7 @@ class _Writer:
 
     def step(self, capture: StepCapture) -> None:
         step = capture.step
-        message = _flat(getattr(step.revision, "doc", "") or "")
+        message = one_line(getattr(step.revision, "doc", "") or "")
         self.comment(f"Running {step.short_log}" + (f": {message}" if message else ""))
         if capture.override is not None:
             self.comment(

@@ -10,7 +10,6 @@ reports every failing revision.
 from __future__ import annotations
 
 import io
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,9 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.schema import CreateTable
 
-from sqlgen.captured import DataReadMode, DialectRun, Item, StepCapture, StepLike
+from sqlgen.captured import DataReadMode, DialectRun, Item, StepCapture, StepLike, one_line
 from sqlgen.dialects import Profile
-from sqlgen.errors import DialectUnavailable, RevisionFailure
+from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.runtime.capture import (
     CaptureConnection,
     CapturingOperations,
@@ -98,18 +97,6 @@ def _environment(context: MigrationContext, settings: RunSettings) -> Environmen
     return environment
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _failure_line(path: Path, exc: BaseException) -> int | None:
-    line = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if Path(frame.filename) == path:
-            line = frame.lineno
-    return line
-
-
 def override_path(folder: Path, revision: str, direction: str, dialect: str) -> Path:
     return folder / f"{revision}.{direction}.{dialect}.sql"
 
@@ -173,8 +160,8 @@ class _Run:
         except DataReadRefused as exc:
             capture.failure = self.failure(step, path, exc.read.line, str(exc))
         except Exception as exc:  # a failing migration is reported, never raised
-            line = _failure_line(path, exc)
-            reason = f"failed: {type(exc).__name__}: {_one_line(str(exc))}"
+            line = line_in(path, exc)
+            reason = f"failed: {type(exc).__name__}: {one_line(str(exc))}"
             capture.failure = self.failure(step, path, line, reason)
         capture.items = self.recorder.items
         capture.reads = self.recorder.reads
