@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -345,13 +346,26 @@ def capture_impl_class(base: type[DefaultImpl]) -> type[DefaultImpl]:
     return type(f"Capture{base.__name__}", (CaptureImplMixin, base), {})
 
 
-class CapturingOperations(Operations):
-    """`op`, remembering which operation is being invoked for each statement."""
+@contextmanager
+def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operations]:
+    """Make `alembic.op` remember which operation each statement comes from.
 
-    def invoke(self, operation: Any) -> Any:
-        recorder: Recorder = self.migration_context.impl.recorder  # type: ignore[attr-defined]
+    The proxy behind `alembic.op` is keyed to the `Operations` class itself, so the
+    instance's `invoke` is wrapped rather than the class subclassed.
+    """
+    operations = Operations(context)
+    invoke_plain = operations.invoke
+
+    def invoke(operation: Any) -> Any:
         recorder.operations.append(operation)
         try:
-            return super().invoke(operation)
+            return invoke_plain(operation)
         finally:
             recorder.operations.pop()
+
+    operations.invoke = invoke  # type: ignore[method-assign]
+    operations._install_proxy()
+    try:
+        yield operations
+    finally:
+        operations._remove_proxy()

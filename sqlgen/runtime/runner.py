@@ -28,10 +28,10 @@ from sqlgen.dialects import Profile
 from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.runtime.capture import (
     CaptureConnection,
-    CapturingOperations,
     DataReadRefused,
     Recorder,
     capture_impl_class,
+    capturing_operations,
     read_message,
 )
 from sqlgen.runtime.ordering import deterministic_batch
@@ -188,7 +188,7 @@ def run_dialect(
     with (
         deterministic_batch(),
         _environment(run.context, settings),
-        CapturingOperations.context(run.context),
+        capturing_operations(run.context, run.recorder),
     ):
         for step in steps:
             result.steps.append(run.step(step))

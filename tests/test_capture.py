@@ -1,0 +1,52 @@
+"""The capture mechanism: every statement with its revision, source line and operation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.operations import ops
+
+from sqlgen import api
+from sqlgen.dialects import find_profile, load_profiles
+from sqlgen.runtime.runner import RunSettings, run_dialect
+
+from .projects import line_of, make_project, revision_source
+
+
+def test_items_carry_line_and_operation(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path,
+        {
+            "0001_two.py": revision_source(
+                "capt0001",
+                None,
+                upgrade="""
+                    op.create_table('t', sa.Column('id', sa.Integer, primary_key=True))
+                    op.create_index('ix_t_id', 't', ['id'])
+                    op.get_bind().execute(sa.text("UPDATE t SET id = id"))
+                    op.execute("COMMENT ON TABLE t IS 'x'")
+                """,
+            )
+        },
+    )
+    workspace = api.open_project(project)
+    plan = workspace.graph.plan("upgrade", "heads")
+    profile = find_profile("postgresql", load_profiles())
+    run = run_dialect(plan.steps, plan.starts_at_base, profile, RunSettings())
+    [step] = run.steps
+    assert step.failure is None and step.step.revision.revision == "capt0001"
+    script = project / "migrations/versions/0001_two.py"
+    own = [i for i in step.items if not i.version]
+    assert [(i.kind, i.line, type(i.operation).__name__) for i in own] == [
+        ("statement", line_of(script, "op.create_table"), ops.CreateTableOp.__name__),
+        ("statement", line_of(script, "op.create_index"), ops.CreateIndexOp.__name__),
+        ("statement", line_of(script, "get_bind()"), "NoneType"),
+        ("statement", line_of(script, "COMMENT ON"), ops.ExecuteSQLOp.__name__),
+    ]
+    assert own[0].sql.startswith("CREATE TABLE t (")
+    assert own[2].sql == "UPDATE t SET id = id"
+    versions = [i for i in step.items if i.version]
+    assert [i.sql for i in versions] == [
+        "INSERT INTO alembic_version (version_num) VALUES ('capt0001')"
+    ]
+    assert [i.sql.split(" (")[0] for i in run.prologue] == ["CREATE TABLE alembic_version"]
