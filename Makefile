@@ -15,7 +15,7 @@ help: ## List the targets
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,all]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install sqlgen with its dev tools

@@ -20,12 +20,12 @@ from sqlgen import __version__
 from sqlgen.captured import DialectRun
 from sqlgen.config import Project, load_project
 from sqlgen.dialects import Profile, find_profile, load_profiles, parse_version
-from sqlgen.errors import GenerationFailed, UsageError
+from sqlgen.errors import GenerationFailed, NoMigrationsFound, UsageError
 from sqlgen.graph import Direction, Plan, RevisionGraph
 from sqlgen.output import OutputFile, write_output
 from sqlgen.render.layout import KEPT_OUTCOMES
 from sqlgen.render.script import Header, Rendered, render
-from sqlgen.runtime.runner import RunSettings, run_dialect
+from sqlgen.runtime.runner import RunSettings, dialect_available, run_dialect
 from sqlgen.scripts import load_scripts, prepare_imports
 
 Progress = Callable[[str, int, int], None]
@@ -157,19 +157,65 @@ def library_versions() -> dict[str, str]:
     }
 
 
-def resolve_dialects(names: Sequence[str]) -> list[Profile]:
+def profiles(project: Project | None) -> dict[str, Profile]:
+    """The built-in profiles, with the project's own folder added over them."""
+    folders = [project.options.dialects] if project and project.options.dialects else []
+    return load_profiles(folders)
+
+
+def resolve_dialects(workspace: Workspace, names: Sequence[str]) -> list[Profile]:
     if not names:
         raise UsageError("no dialect given; pass --dialect NAME (repeatable) or --all-dialects")
-    profiles = load_profiles()
+    known = profiles(workspace.project)
     chosen: dict[str, Profile] = {}
     for name in names:
-        profile = find_profile(name, profiles)
+        profile = find_profile(name, known)
         chosen.setdefault(profile.name, profile)
     return list(chosen.values())
 
 
-def all_dialects() -> list[str]:
-    return list(load_profiles())
+def all_dialects(workspace: Workspace) -> tuple[list[str], list[Profile]]:
+    """(every dialect whose SQLAlchemy dialect is installed here, the profiles that are not)."""
+    available: list[Profile] = []
+    missing: list[Profile] = []
+    for profile in profiles(workspace.project).values():
+        (available if dialect_available(profile) else missing).append(profile)
+    return [p.name for p in available], missing
+
+
+@dataclass(frozen=True)
+class DialectInfo:
+    profile: Profile
+    installed: bool
+
+    def as_json(self) -> dict[str, Any]:
+        p = self.profile
+        return {
+            "name": p.name,
+            "aliases": list(p.aliases),
+            "description": p.description,
+            "sqlalchemy": p.sqlalchemy,
+            "package": p.package,
+            "extra": p.extra,
+            "install": f"pip install 'sqlgen[{p.extra}]'" if p.extra else None,
+            "installed": self.installed,
+            "sqlglot": p.sqlglot,
+            "transactional_ddl": p.transactional_ddl,
+            "verify": p.verify,
+            "source": p.source,
+        }
+
+
+def dialect_table(root: Path, config_file: Path | None = None) -> list[DialectInfo]:
+    """Every profile, with whether its SQLAlchemy dialect can be imported here.
+
+    Outside a project only the built-in profiles are listed.
+    """
+    try:
+        project: Project | None = load_project(root, config_file)
+    except NoMigrationsFound:
+        project = None
+    return [DialectInfo(p, dialect_available(p)) for p in profiles(project).values()]
 
 
 def _label(ids: Sequence[str]) -> str:
@@ -196,6 +242,7 @@ def _run_settings(workspace: Workspace, request: GenerateRequest) -> RunSettings
         version_table_enabled=request.version_table,
         transaction_per_migration=options.transaction_per_migration,
         data_reads="empty" if options.data_reads == "empty" else "fail",
+        source_dialect=find_profile(options.source_dialect, profiles(workspace.project)),
         overrides=options.overrides,
         server_version=server_version,
         alembic_ini=workspace.project.alembic_ini,
@@ -268,6 +315,22 @@ def _section(
                 for s in run.steps
                 if s.override is not None
             ],
+            "warnings": [
+                {"revision": s.step.revision.revision, "line": w.line, "message": w.message}
+                for s in run.steps
+                for w in s.warnings
+            ],
+            "transpiled": [
+                {
+                    "revision": s.step.revision.revision,
+                    "line": item.line,
+                    "from": item.transpiled_from,
+                    "to": item.sql,
+                }
+                for s in run.steps
+                for item in s.items
+                if item.transpiled_from is not None
+            ],
             "data_reads_empty": [
                 {"revision": s.step.revision.revision, "line": r.line, "sql": r.summary()}
                 for s in run.steps
@@ -306,11 +369,11 @@ def generate(
     Raises GenerationFailed (after writing the dialects that succeeded) when any
     revision failed for any dialect.
     """
-    profiles = resolve_dialects(request.dialects)
+    targets = resolve_dialects(workspace, request.dialects)
     plan = workspace.graph.plan(request.direction, request.spec)
     settings = _run_settings(workspace, request)
     runs: list[DialectRun] = []
-    for profile in profiles:
+    for profile in targets:
         if progress:
             progress(profile.name, 0, len(plan.steps))
         runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings))

@@ -18,6 +18,14 @@ ItemKind = Literal["statement", "raw", "begin", "commit"]
 DataReadMode = Literal["fail", "empty"]
 
 
+class Refusal(Exception):
+    """sqlgen declines to render something a migration did.
+
+    Raised into the migration; its message, which reads on from "revision X
+    (file:line)", becomes that revision's failure reason as it is.
+    """
+
+
 class VersionChangeLike(Protocol):
     @property
     def kind(self) -> str: ...
@@ -57,6 +65,7 @@ class Item:
     line: int | None = None
     operation: object | None = None  # the alembic MigrateOperation being invoked, if any
     version: bool = False  # version-table bookkeeping, not the migration's own SQL
+    transpiled_from: str | None = None  # the raw source-dialect SQL sqlglot translated
 
 
 def one_line(text: str) -> str:
@@ -75,12 +84,21 @@ class DataRead:
         return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+@dataclass(frozen=True)
+class Warning_:
+    """A warning SQLAlchemy or Alembic raised while the revision ran (e.g. a dropped constraint)."""
+
+    line: int | None
+    message: str
+
+
 @dataclass
 class StepCapture:
     step: StepLike
     path: Path
     items: list[Item] = field(default_factory=list)
     reads: list[DataRead] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
     override: Path | None = None
     failure: RevisionFailure | None = None
 
@@ -88,7 +106,9 @@ class StepCapture:
 @dataclass
 class DialectRun:
     profile: Profile
+    source_dialect: str | None = None  # where raw SQL was translated from, if anywhere
     prologue: list[Item] = field(default_factory=list)
+    prologue_warnings: list[Warning_] = field(default_factory=list)
     steps: list[StepCapture] = field(default_factory=list)
 
     @property

@@ -229,7 +229,11 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
             metavar="NAME",
             help="Target dialect (repeatable): postgresql, mysql, mariadb, sqlite, mssql, oracle.",
         ),
-        click.option("--all-dialects", is_flag=True, help="Every dialect sqlgen knows."),
+        click.option(
+            "--all-dialects",
+            is_flag=True,
+            help="Every dialect whose SQLAlchemy dialect is installed (see `sqlgen dialects`).",
+        ),
         click.option(
             "-o",
             "--out",
@@ -260,6 +264,11 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Folder of reviewed SQL: REVISION.DIRECTION.DIALECT.sql replaces a revision.",
         ),
         click.option(
+            "--source-dialect",
+            metavar="NAME",
+            help="The dialect raw op.execute() SQL is written in (default: postgresql).",
+        ),
+        click.option(
             "--server-version",
             metavar="X.Y",
             help="Server version the migrations see in dialect.server_version_info.",
@@ -284,21 +293,27 @@ def _progress(enabled: bool) -> api.Progress | None:
 
 def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> None:
     dialects: tuple[str, ...] = kw["dialects"]
-    if kw["all_dialects"]:
-        dialects = tuple(api.all_dialects())
-    if not dialects:
-        raise click.UsageError(
-            "no dialect given; pass --dialect NAME (repeatable) or --all-dialects"
-        )
-    if kw["stdout"] and len(dialects) != 1:
+    if not dialects and not kw["all_dialects"]:
+        raise click.UsageError("no dialect given; pass --dialect NAME or --all-dialects")
+    if kw["stdout"] and (kw["all_dialects"] or len(dialects) != 1):
         raise click.UsageError("--stdout prints one script: give exactly one --dialect")
     workspace = state.open(
+        source_dialect=kw["source_dialect"],
         version_table=kw["version_table"],
         version_table_schema=kw["version_table_schema"],
         transaction_per_migration=kw["transaction_per_migration"],
         data_reads=kw["data_reads"],
-        overrides=str(kw["overrides"]) if kw["overrides"] else None,
+        overrides=str(kw["overrides"].resolve()) if kw["overrides"] else None,
     )
+    if kw["all_dialects"]:
+        installed, missing = api.all_dialects(workspace)
+        dialects = tuple(dict.fromkeys([*dialects, *installed]))
+        for profile in missing:
+            click.echo(
+                f"note: skipping {profile.name}: not installed "
+                f"(pip install 'sqlgen[{profile.extra}]')",
+                err=True,
+            )
     request = api.GenerateRequest(
         direction=direction,
         spec=range_,
@@ -370,3 +385,24 @@ def upgrade(state: State, /, range_: str, **kw: Any) -> None:
 def downgrade(state: State, /, range_: str, **kw: Any) -> None:
     """Write downgrade SQL for RANGE (e.g. heads:base, A,B:base, head:-1)."""
     _generate(state, "downgrade", range_, **kw)
+
+
+@main.command()
+@json_option
+@click.pass_obj
+def dialects(state: State, as_json: bool) -> None:
+    """List the dialect profiles: installed here or not, the extra providing them, how verified."""
+    table = state.guard(lambda: api.dialect_table(state.project, state.config))
+    if as_json:
+        emit_json([info.as_json() for info in table])
+        return
+    rows = [("DIALECT", "INSTALLED", "EXTRA", "SQLALCHEMY", "VERIFIED WITH", "ALIASES")]
+    for info in table:
+        p = info.profile
+        installed = "yes" if info.installed else "no"
+        extra = f"pip install 'sqlgen[{p.extra}]'" if p.extra else "built in"
+        rows.append((p.name, installed, extra, p.sqlalchemy, p.verify, ", ".join(p.aliases)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        click.echo("  ".join(cells).rstrip())

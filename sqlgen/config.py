@@ -18,7 +18,7 @@ import re
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ class Options:
     preload: tuple[str, ...] = ()
     overrides: Path | None = None
     data_reads: str = "fail"
+    source_dialect: str = "postgresql"  # the dialect raw op.execute() SQL is written in
+    dialects: Path | None = None  # the project's own dialect profiles
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ _OPTION_KEYS: dict[str, Callable[[Any], Any]] = {
     "transaction_per_migration": _as_bool,
     "preload": _as_list,
     "overrides": _as_str,
+    "source_dialect": _as_str,
+    "dialects": _as_str,
     "data_reads": _as_data_reads,
 }
 # keys that say where the revision files are (Alembic's names)
@@ -113,6 +117,8 @@ _LAYOUT_KEYS: dict[str, Callable[[Any], Any]] = {
     "prepend_sys_path": _as_list,
 }
 KNOWN_KEYS = {**_OPTION_KEYS, **_LAYOUT_KEYS}
+# folders; relative to the project folder (the CLI passes absolute paths)
+_PATH_OPTIONS = ("overrides", "dialects")
 
 
 def env_var(key: str) -> str:
@@ -343,8 +349,7 @@ def _options(
         if value is None or (key == "preload" and not value):
             continue
         values[key] = _OPTION_KEYS[key](value)
-    overrides_dir = values.pop("overrides", None)
-    options = Options(**values)
-    if overrides_dir is not None:
-        options = replace(options, overrides=_resolve(root, overrides_dir))
-    return options
+    for key in _PATH_OPTIONS:
+        if values.get(key) is not None:
+            values[key] = _resolve(root, values[key])
+    return Options(**values)

@@ -27,7 +27,9 @@ class Profile:
     sqlglot: str  # the sqlglot dialect used for layout
     description: str = ""
     aliases: tuple[str, ...] = ()
-    extra: str | None = None  # pip extra that installs a third-party SQLAlchemy dialect
+    package: str | None = None  # the distribution that provides a third-party SQLAlchemy dialect
+    extra: str | None = None  # sqlgen's pip extra that installs it
+    alembic_impl: str = "default"  # Alembic impl to derive from when the package ships none
     terminator: str = ";"
     batch_separator: str = ""  # a line written after every statement (GO, /)
     transactional_ddl: bool = False
@@ -47,7 +49,9 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "sqlglot": str,
     "description": str,
     "aliases": list,
+    "package": str,
     "extra": str,
+    "alembic_impl": str,
     "terminator": str,
     "batch_separator": str,
     "transactional_ddl": bool,
@@ -89,7 +93,9 @@ def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
         sqlglot=data["sqlglot"],
         description=data.get("description", ""),
         aliases=tuple(data.get("aliases", ())),
+        package=data.get("package"),
         extra=data.get("extra"),
+        alembic_impl=data.get("alembic_impl", "default"),
         terminator=data.get("terminator", ";"),
         batch_separator=data.get("batch_separator", ""),
         transactional_ddl=data.get("transactional_ddl", False),
@@ -139,6 +145,6 @@ def find_profile(name: str, profiles: Mapping[str, Profile]) -> Profile:
             return profile
     vocabulary = {n: n for n in profiles}
     vocabulary.update({a: p.name for p in profiles.values() for a in p.aliases})
-    close = difflib.get_close_matches(wanted, list(vocabulary), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(wanted, list(vocabulary), n=3, cutoff=0.7)
     suggestions = list(dict.fromkeys(vocabulary[c] for c in close))
     raise UnknownDialect(name, sorted(profiles), suggestions)

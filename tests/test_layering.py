@@ -28,6 +28,7 @@ RANKS = {
     "sqlgen.captured": 6,
     "sqlgen.dialects": 6,
     "sqlgen.errors": 6,
+    "sqlgen.dialect_sql": 6,
     "sqlgen": 6,
 }
 

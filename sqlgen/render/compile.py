@@ -22,13 +22,15 @@ from sqlalchemy.sql.dml import ValuesBase
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
 from sqlalchemy.sql.visitors import iterate
 
+from sqlgen.captured import Refusal
 
-class UnboundParameter(Exception):
+
+class UnboundParameter(Refusal):
     """A statement has a parameter that no value was given for."""
 
     def __init__(self, name: str) -> None:
         super().__init__(
-            f"parameter :{name} has no value; in text() SQL a colon starts a parameter, "
+            f"has a parameter :{name} with no value; in text() SQL a colon starts a parameter, "
             f"even inside quotes: write \\:{name} for a literal colon, or pass a value"
         )
         self.name = name

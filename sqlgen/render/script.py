@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlgen.captured import DialectRun, Item, StepCapture, one_line
+from sqlgen.captured import DialectRun, Item, StepCapture, Warning_, one_line
 from sqlgen.dialects import Profile
 from sqlgen.render.layout import KEPT_OUTCOMES, lay_out
 
@@ -51,20 +51,28 @@ def _ids(ids: Sequence[str]) -> str:
 class _Writer:
     profile: Profile
     per_migration: bool
+    source_dialect: str | None
     blocks: list[str] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
 
-    def comment(self, text: str) -> None:
-        self.blocks.append(f"-- {one_line(text)}")
+    def comments(self, lines: Sequence[str]) -> None:
+        if lines:
+            self.blocks.append("\n".join(f"-- {one_line(text)}" for text in lines))
+
+    def warnings(self, found: Sequence[Warning_]) -> None:
+        self.comments(
+            [f"sqlgen: warning{f' at line {w.line}' if w.line else ''}: {w.message}" for w in found]
+        )
 
     def _separated(self, text: str) -> None:
         separator = self.profile.batch_separator
         self.blocks.append(f"{text}\n{separator}" if separator else text)
 
-    def statement(self, sql: str) -> None:
+    def statement(self, sql: str, note: str | None = None) -> None:
         laid = lay_out(sql, self.profile.sqlglot)
         self.outcomes[laid.outcome] += 1
-        self._separated(laid.text + self.profile.terminator)
+        text = laid.text + self.profile.terminator
+        self._separated(f"-- {one_line(note)}\n{text}" if note else text)
 
     def raw(self, sql: str) -> None:
         if sql:
@@ -80,7 +88,13 @@ class _Writer:
 
     def item(self, item: Item) -> None:
         if item.kind == "statement":
-            self.statement(item.sql)
+            note = None
+            if item.transpiled_from is not None:
+                note = (
+                    f"sqlgen: translated by sqlglot from {self.source_dialect} "
+                    f"(line {item.line}): {item.transpiled_from}"
+                )
+            self.statement(item.sql, note)
         elif item.kind == "raw":
             self.raw(item.sql)
         elif item.kind == "begin":
@@ -91,16 +105,19 @@ class _Writer:
     def step(self, capture: StepCapture) -> None:
         step = capture.step
         message = one_line(getattr(step.revision, "doc", "") or "")
-        self.comment(f"Running {step.short_log}" + (f": {message}" if message else ""))
+        self.comments([f"Running {step.short_log}" + (f": {message}" if message else "")])
+        notes = []
         if capture.override is not None:
-            self.comment(
+            notes.append(
                 f"sqlgen: reviewed override {capture.override.name} replaces this revision's SQL"
             )
-        for read in capture.reads:
-            self.comment(
-                f"sqlgen: line {read.line} reads data ({read.summary()}); rendered with "
-                "--data-reads=empty, so the read saw no rows"
-            )
+        notes += [
+            f"sqlgen: line {read.line} reads data ({read.summary()}); rendered with "
+            "--data-reads=empty, so the read saw no rows"
+            for read in capture.reads
+        ]
+        self.comments(notes)
+        self.warnings(capture.warnings)
         for item in capture.items:
             self.item(item)
 
@@ -137,7 +154,7 @@ def render(
     include_prologue: bool,
 ) -> Rendered:
     """The text of one script covering `steps` (all of a run, or one revision)."""
-    writer = _Writer(run.profile, per_migration)
+    writer = _Writer(run.profile, per_migration, run.source_dialect)
     writer.blocks.append("\n".join(_header(run, header, steps)))
     if not per_migration:
         writer.begin()
@@ -147,6 +164,7 @@ def render(
         if index == 0 and include_prologue:
             for item in run.prologue:
                 writer.item(item)
+            writer.warnings(run.prologue_warnings)
         writer.step(capture)
         if per_migration:
             writer.commit()

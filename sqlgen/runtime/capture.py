@@ -14,21 +14,23 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import Operations
+from alembic.operations.ops import ExecuteSQLOp
+from sqlalchemy import Table, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
-from sqlgen.captured import DataRead, DataReadMode, Item
+from sqlgen.captured import DataRead, DataReadMode, Item, Refusal, Warning_, one_line
 from sqlgen.render.compile import bind_parameters, compile_statement
+from sqlgen.render.transpile import transpile
 
 
-class DataReadRefused(Exception):
+class DataReadRefused(Refusal):
     """Raised into a migration that reads data while reads are refused."""
 
     def __init__(self, read: DataRead) -> None:
@@ -36,7 +38,7 @@ class DataReadRefused(Exception):
         self.read = read
 
 
-class OfflineUnsupported(Exception):
+class OfflineUnsupported(Refusal):
     """Raised into a migration that asks for something only a live database can do."""
 
 
@@ -70,21 +72,34 @@ def returns_rows(construct: ClauseElement) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Translation:
+    """Raw SQL is written in `source`; the run renders `target` (sqlglot and sqlgen names)."""
+
+    source: str
+    target: str
+    source_name: str
+    target_name: str
+
+
 @dataclass
 class Recorder:
     """Collects the items of the revision being run, for one dialect."""
 
     dialect: Dialect
     data_reads: DataReadMode = "fail"
+    translation: Translation | None = None  # None: raw SQL is already in this dialect
     script_path: str = ""
     items: list[Item] = field(default_factory=list)
     reads: list[DataRead] = field(default_factory=list)
+    warnings: list[Warning_] = field(default_factory=list)
     operations: list[object] = field(default_factory=list)
 
     def start(self, script_path: str) -> None:
         self.script_path = script_path
         self.items = []
         self.reads = []
+        self.warnings = []
         self.operations = []
 
     def line(self) -> int | None:
@@ -107,18 +122,25 @@ class Recorder:
     ) -> None:
         if isinstance(construct, str):
             construct = text(construct)
+        raw = isinstance(construct, TextClause) and self._from_user()
         rows = [params] if params is None or isinstance(params, Mapping) else list(params)
         for row in rows or [None]:
             bound = bind_parameters(construct, row or {})
-            self.items.append(
-                Item(
-                    "statement",
-                    compile_statement(bound, self.dialect),
-                    self.line(),
-                    self.operations[-1] if self.operations else None,
-                    version,
-                )
-            )
+            self._append(compile_statement(bound, self.dialect), raw=raw, version=version)
+
+    def _from_user(self) -> bool:
+        """Raw SQL the migration wrote (op.execute or the bind), not an Alembic impl's own."""
+        return not self.operations or isinstance(self.operations[-1], ExecuteSQLOp)
+
+    def _append(self, sql: str, *, raw: bool, version: bool = False) -> None:
+        origin = None
+        if raw and self.translation is not None:
+            t = self.translation
+            translated = transpile(sql, t.source, t.target, (t.source_name, t.target_name))
+            if translated.changed:
+                origin, sql = sql, translated.sql
+        operation = self.operations[-1] if self.operations else None
+        self.items.append(Item("statement", sql, self.line(), operation, version, origin))
 
     def raw(self, sql: str) -> None:
         self.items.append(Item("raw", sql.strip(), self.line()))
@@ -128,6 +150,22 @@ class Recorder:
 
     def commit(self) -> None:
         self.items.append(Item("commit", line=self.line()))
+
+    def warning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        """A `warnings.showwarning` that keeps the warning with the revision's line."""
+        if issubclass(category, DeprecationWarning | PendingDeprecationWarning):
+            return  # about library APIs, not about the SQL a reviewer reads
+        found = Warning_(self.line(), f"{category.__name__}: {one_line(str(message))}")
+        if found not in self.warnings:
+            self.warnings.append(found)
 
     # --- what the migration reads ---
 
@@ -149,12 +187,13 @@ class Recorder:
     def execute_driver_sql(self, statement: str, parameters: Any = None) -> OfflineResult:
         if parameters:
             raise OfflineUnsupported(
-                "exec_driver_sql() with parameters cannot be rendered offline; use text() binds"
+                "calls exec_driver_sql() with parameters, which cannot be rendered offline; "
+                "use text() with binds"
             )
         if returns_rows(text(statement)):
             self.read(statement, "query")
             return OfflineResult(self, statement, consumed=True)
-        self.raw(statement)
+        self._append(statement.strip(), raw=True)
         return OfflineResult(self, statement, consumed=False)
 
 
@@ -295,15 +334,17 @@ class CaptureConnection(MockConnection):
             self._recorder.begin()
 
     def rollback(self) -> None:
-        raise OfflineUnsupported("rollback() cannot be rendered offline")
+        raise OfflineUnsupported("calls rollback(), which cannot be rendered offline")
 
     def begin(self) -> Any:
         raise OfflineUnsupported(
-            "begin() cannot be rendered offline: a migration already runs in one"
+            "calls begin(), which cannot be rendered offline: a migration already runs in one"
         )
 
     def begin_nested(self) -> Any:
-        raise OfflineUnsupported("begin_nested() (a SAVEPOINT) cannot be rendered offline")
+        raise OfflineUnsupported(
+            "calls begin_nested() (a SAVEPOINT), which cannot be rendered offline"
+        )
 
     def in_transaction(self) -> bool:
         # The script's framing stands in for the transaction; saying "no" would make
@@ -339,6 +380,24 @@ class CaptureImplMixin:
 
     def emit_commit(self) -> None:
         self.recorder.commit()
+
+    def bulk_insert(self, table: Any, rows: list[dict[str, Any]], **kw: Any) -> None:
+        # Alembic's offline SQL Server bulk_insert always wraps the rows in
+        # SET IDENTITY_INSERT ON/OFF, which fails on a table without an identity
+        # column. When the migration passes a full Table that has none, leave it out.
+        if self.recorder.dialect.name == "mssql" and _has_no_identity(table):
+            DefaultImpl.bulk_insert(self, table, rows, **kw)  # type: ignore[arg-type]
+            return
+        super().bulk_insert(table, rows, **kw)  # type: ignore[misc]
+
+
+def _has_no_identity(table: Any) -> bool:
+    """True only for a full Table known to have no identity column (not for sa.table())."""
+    return (
+        isinstance(table, Table)
+        and table.autoincrement_column is None
+        and not any(column.identity is not None for column in table.columns)
+    )
 
 
 def capture_impl_class(base: type[DefaultImpl]) -> type[DefaultImpl]:

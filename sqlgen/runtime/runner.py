@@ -9,7 +9,9 @@ reports every failing revision.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +25,23 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.schema import CreateTable
 
-from sqlgen.captured import DataReadMode, DialectRun, Item, StepCapture, StepLike, one_line
+from sqlgen.captured import (
+    DataReadMode,
+    DialectRun,
+    Item,
+    Refusal,
+    StepCapture,
+    StepLike,
+    Warning_,
+    one_line,
+)
 from sqlgen.dialects import Profile
 from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.runtime.capture import (
     CaptureConnection,
     DataReadRefused,
     Recorder,
+    Translation,
     capture_impl_class,
     capturing_operations,
     read_message,
@@ -44,18 +56,69 @@ class RunSettings:
     version_table_enabled: bool = True
     transaction_per_migration: bool = False
     data_reads: DataReadMode = "fail"
+    source_dialect: Profile | None = None  # raw op.execute() SQL is written for this one
     overrides: Path | None = None
     server_version: tuple[int, ...] | None = None
     alembic_ini: Path | None = None
 
 
-def build_dialect(profile: Profile, server_version: tuple[int, ...] | None = None) -> Dialect:
+def dialect_class(profile: Profile) -> type[Dialect]:
+    """The profile's SQLAlchemy dialect class; DialectUnavailable when not installed."""
     try:
-        dialect_class = make_url(f"{profile.sqlalchemy}://").get_dialect()
+        return make_url(f"{profile.sqlalchemy}://").get_dialect()
     except (NoSuchModuleError, ImportError) as exc:
         raise DialectUnavailable(profile.name, profile.sqlalchemy, profile.extra) from exc
+
+
+def dialect_available(profile: Profile) -> bool:
+    try:
+        dialect_class(profile)
+    except DialectUnavailable:
+        return False
+    return True
+
+
+def _ensure_alembic_support(profile: Profile, name: str) -> None:
+    """Make Alembic treat a third-party dialect like `profile.alembic_impl`.
+
+    Alembic needs an impl per dialect name, and compiles some DDL constructs only
+    for the dialect names it knows (e.g. PostgreSQL's ALTER COLUMN ... TYPE). A
+    package that ships neither, or only part, gets the missing pieces from the
+    Alembic dialect its profile names; what it ships itself is left alone.
+    """
+    from alembic.ddl.impl import _impls
+
+    family = profile.alembic_impl
+    if name not in _impls:
+        base = _impls.get(family, _impls["default"])
+        # defining the class registers it: Alembic's ImplMeta files it under __dialect__
+        type(
+            f"Sqlgen{name.title()}Impl",
+            (base,),
+            {"__dialect__": name, "transactional_ddl": profile.transactional_ddl},
+        )
+    if family != "default" and family != name:
+        _borrow_compilation(family, name)
+
+
+def _borrow_compilation(family: str, name: str) -> None:
+    import importlib
+
+    modules = [importlib.import_module("alembic.ddl.base")]
+    with contextlib.suppress(ImportError):  # a family without DDL of its own
+        modules.append(importlib.import_module(f"alembic.ddl.{family}"))
+    for module in modules:
+        for construct in vars(module).values():
+            dispatcher = getattr(construct, "__dict__", {}).get("_compiler_dispatcher")
+            specs = getattr(dispatcher, "specs", None)
+            if specs is not None and family in specs and name not in specs:
+                specs[name] = specs[family]
+
+
+def build_dialect(profile: Profile, server_version: tuple[int, ...] | None = None) -> Dialect:
     # named paramstyle: a literal % is never doubled, as with Alembic's offline mode
-    dialect: Dialect = cast(Any, dialect_class)(paramstyle="named")
+    dialect: Dialect = cast(Any, dialect_class(profile))(paramstyle="named")
+    _ensure_alembic_support(profile, dialect.name)
     version = server_version or profile.server_version
     if version:
         # Code that reads dialect.server_version_info works offline as it would online.
@@ -97,6 +160,13 @@ def _environment(context: MigrationContext, settings: RunSettings) -> Environmen
     return environment
 
 
+def _translation(settings: RunSettings, target: Profile) -> Translation | None:
+    source = settings.source_dialect
+    if source is None or source.name == target.name or source.sqlglot == target.sqlglot:
+        return None
+    return Translation(source.sqlglot, target.sqlglot, source.name, target.name)
+
+
 def override_path(folder: Path, revision: str, direction: str, dialect: str) -> Path:
     return folder / f"{revision}.{direction}.{dialect}.sql"
 
@@ -106,7 +176,7 @@ class _Run:
         self.profile = profile
         self.settings = settings
         dialect = build_dialect(profile, settings.server_version)
-        self.recorder = Recorder(dialect, settings.data_reads)
+        self.recorder = Recorder(dialect, settings.data_reads, _translation(settings, profile))
         self.context = _migration_context(self.recorder.dialect, profile, settings, self.recorder)
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
@@ -133,10 +203,10 @@ class _Run:
             self.recorder.statement(statement, version=True)
         return self.recorder.items
 
-    def prologue(self) -> list[Item]:
+    def prologue(self) -> tuple[list[Item], list[Warning_]]:
         self.recorder.start("")
         self.recorder.statement(CreateTable(self.context._version), version=True)
-        return self.recorder.items
+        return self.recorder.items, self.recorder.warnings
 
     def step(self, step: StepLike) -> StepCapture:
         script = step.revision
@@ -159,12 +229,15 @@ class _Run:
             function()
         except DataReadRefused as exc:
             capture.failure = self.failure(step, path, exc.read.line, str(exc))
+        except Refusal as exc:  # sqlgen declines; the message reads on from the revision
+            capture.failure = self.failure(step, path, line_in(path, exc), str(exc))
         except Exception as exc:  # a failing migration is reported, never raised
             line = line_in(path, exc)
             reason = f"failed: {type(exc).__name__}: {one_line(str(exc))}"
             capture.failure = self.failure(step, path, line, reason)
         capture.items = self.recorder.items
         capture.reads = self.recorder.reads
+        capture.warnings = self.recorder.warnings
         if capture.failure is None and capture.reads and self.settings.data_reads == "fail":
             # the migration swallowed the refusal; the revision still cannot be rendered
             first = capture.reads[0]
@@ -174,6 +247,7 @@ class _Run:
     def _with_version(self, capture: StepCapture) -> StepCapture:
         if capture.failure is None and self.settings.version_table_enabled:
             capture.items = capture.items + self.version_items(capture.step)
+            capture.warnings += [w for w in self.recorder.warnings if w not in capture.warnings]
         return capture
 
 
@@ -182,14 +256,19 @@ def run_dialect(
 ) -> DialectRun:
     """Capture every step of a range for one dialect."""
     run = _Run(profile, settings)
-    result = DialectRun(profile)
-    if settings.version_table_enabled and starts_at_base:
-        result.prologue = run.prologue()
+    translation = run.recorder.translation
+    result = DialectRun(profile, translation.source_name if translation else None)
     with (
+        warnings.catch_warnings(),
         deterministic_batch(),
         _environment(run.context, settings),
         capturing_operations(run.context, run.recorder),
     ):
+        # warnings (e.g. "constraint will be ignored") go with the revision, into the SQL
+        warnings.simplefilter("always")
+        warnings.showwarning = run.recorder.warning
+        if settings.version_table_enabled and starts_at_base:
+            result.prologue, result.prologue_warnings = run.prologue()
         for step in steps:
             result.steps.append(run.step(step))
     return result
