@@ -10,11 +10,13 @@ import shutil
 from pathlib import Path
 
 from sqlgen import api
+from sqlgen.dialects import load_profiles
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "shop"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "shop"
-DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite", "mssql", "oracle"]
+# every built-in profile: the dev install has every dialect package (the `all` extra)
+DIALECTS = list(load_profiles())
 
 
 def render_example() -> dict[str, str]:

@@ -52,10 +52,12 @@ def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
 def test_heads_text_and_json(cli: Cli, example_dir: Path) -> None:
     text = cli("-p", example_dir, "heads")
     assert text.exit_code == 0
-    assert text.stdout == f"7e3c9a0f5b11 -> {HEAD} (head), record order events for auditing\n"
+    assert text.stdout == (
+        f"7e3c9a0f5b11 -> {HEAD} (head), audit events record where they came from\n"
+    )
     data = json.loads(cli("-p", example_dir, "heads", "--json").stdout)
     assert [d["revision"] for d in data] == [HEAD]
-    assert data[0]["path"] == "migrations/versions/0012_audit_events.py"
+    assert data[0]["path"] == "migrations/versions/0012_audit_source.py"
     assert data[0]["is_head"] is True
 
 

@@ -199,28 +199,25 @@ def check_example_at_head(server: PostgresServer, db: str, head: str) -> None:
     products = server.query(db, "SELECT id, sku, name, price FROM products ORDER BY id")
     assert products == EXAMPLE_PRODUCTS
 
-    # 0009 widened products.name; 0010 renamed orders.status; 0006 and 0011 added columns
-    assert column(server, db, "products", "name") == {
+    # 0006 added order_items.gift_note, 0009 widened it to 500, 0010 renamed it
+    assert column(server, db, "order_items", "gift_note") is None
+    assert column(server, db, "order_items", "gift_message") == {
         "type": "character varying",
-        "length": 200,
-        "nullable": "NO",
+        "length": 500,
+        "nullable": "YES",
         "default": None,
     }
-    assert column(server, db, "orders", "status") is None
-    state = column(server, db, "orders", "state")
-    assert state is not None
-    assert (state["length"], state["nullable"]) == (20, "NO")
-    assert state["default"] == "'new'::character varying"
-    currency = column(server, db, "orders", "currency")
-    assert currency is not None
-    assert currency["default"] == "'EUR'::character varying"
-    phone = column(server, db, "customers", "phone")
-    assert phone is not None
-    assert (phone["length"], phone["nullable"]) == (30, "YES")
+    # 0012 added a NOT NULL column with a server default
+    source = column(server, db, "audit_events", "source")
+    assert source is not None
+    assert (source["length"], source["nullable"]) == (20, "NO")
+    assert source["default"] == "'app'::character varying"
+    status = column(server, db, "orders", "status")
+    assert status is not None and status["default"] == "'new'::character varying"
 
     rows = server.query(db, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
     indexes = {name for (name,) in rows}
-    assert {"ix_orders_customer_id", "ix_products_name", "ix_audit_events_order_id_kind"} <= indexes
+    assert {"ix_orders_customer_id", "ix_products_name"} <= indexes
     constraints = dict(
         server.query(
             db,
@@ -236,16 +233,26 @@ def check_example_at_head(server: PostgresServer, db: str, head: str) -> None:
     assert constraints["fk_orders_customer_id_customers"] == "f"
     assert constraints["fk_audit_events_order_id_orders"] == "f"
 
-    # 0012 writes the first audit event
-    audit = server.query(db, "SELECT id, order_id, kind, detail FROM audit_events")
-    assert audit == [(1, None, "schema", "audit log started; earlier orders are not covered")]
+    # 0011 writes the first audit event; 0012's default fills its source
+    audit = server.query(db, "SELECT id, order_id, kind, detail, source FROM audit_events")
+    assert audit == [
+        (
+            "6f1c2a9e-0000-4000-8000-000000000001",
+            None,
+            "schema",
+            "audit log started; earlier orders are not covered",
+            "app",
+        )
+    ]
 
     # the constraints are real, not just named
     with server.connect(db) as conn:
         with pytest.raises(errors.CheckViolation):
-            conn.execute("INSERT INTO products (sku, name, price) VALUES ('NEG', 'negative', -1)")
+            conn.execute(
+                "INSERT INTO products (id, sku, name, price) VALUES (9, 'NEG', 'negative', -1)"
+            )
         with pytest.raises(errors.ForeignKeyViolation):
-            conn.execute("INSERT INTO orders (customer_id) VALUES (424242)")
+            conn.execute("INSERT INTO orders (id, customer_id) VALUES ('o-1', 'nobody')")
 
 
 def test_example_upgrade_and_downgrade_run(

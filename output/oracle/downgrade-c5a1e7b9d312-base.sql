@@ -2,12 +2,9 @@
 -- Range: c5a1e7b9d312 -> base, 12 revision(s) (requested: heads:base)
 -- Generated offline; review before applying. Do not edit: regenerate instead.
 
--- Running downgrade c5a1e7b9d312 -> 7e3c9a0f5b11: record order events for auditing
+-- Running downgrade c5a1e7b9d312 -> 7e3c9a0f5b11: audit events record where they came from
 
-DROP INDEX ix_audit_events_order_id_kind
-/
-
-DROP TABLE audit_events
+ALTER TABLE audit_events DROP COLUMN source
 /
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
@@ -15,9 +12,9 @@ WHERE
     alembic_version.version_num = 'c5a1e7b9d312'
 /
 
--- Running downgrade 7e3c9a0f5b11 -> 4a8f1d3c7e10: orders carry a currency
+-- Running downgrade 7e3c9a0f5b11 -> 4a8f1d3c7e10: record order events for auditing
 
-ALTER TABLE orders DROP COLUMN currency
+DROP TABLE audit_events
 /
 
 UPDATE alembic_version SET version_num = '4a8f1d3c7e10'
@@ -25,9 +22,9 @@ WHERE
     alembic_version.version_num = '7e3c9a0f5b11'
 /
 
--- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename orders.status to orders.state
+-- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename order_items.gift_note to gift_message
 
-ALTER TABLE orders RENAME COLUMN state TO status
+ALTER TABLE order_items RENAME COLUMN gift_message TO gift_note
 /
 
 UPDATE alembic_version SET version_num = '9d7e2c5b1a09'
@@ -35,9 +32,9 @@ WHERE
     alembic_version.version_num = '4a8f1d3c7e10'
 /
 
--- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow product names of 200 characters
+-- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow gift notes of 500 characters
 
-ALTER TABLE products MODIFY name VARCHAR2(100 CHAR)
+ALTER TABLE order_items MODIFY gift_note VARCHAR2(100 CHAR)
 /
 
 UPDATE alembic_version SET version_num = 'e83b4f2c6d08'
@@ -45,7 +42,7 @@ WHERE
     alembic_version.version_num = '9d7e2c5b1a09'
 /
 
--- Running downgrade e83b4f2c6d08 -> 2f9a0b7d3e06, 6c0d5e1a8f07: merge phone numbers and product search
+-- Running downgrade e83b4f2c6d08 -> 2f9a0b7d3e06, 6c0d5e1a8f07: merge gift notes and product search
 
 INSERT INTO alembic_version (version_num) VALUES ('2f9a0b7d3e06')
 /
@@ -55,9 +52,9 @@ WHERE
     alembic_version.version_num = 'e83b4f2c6d08'
 /
 
--- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: add customer phone numbers
+-- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: gift notes on order lines
 
-ALTER TABLE customers DROP COLUMN phone
+ALTER TABLE order_items DROP COLUMN gift_note
 /
 
 DELETE FROM alembic_version WHERE alembic_version.version_num = '2f9a0b7d3e06'

@@ -2,94 +2,97 @@
 -- Range: c5a1e7b9d312 -> base, 12 revision(s) (requested: heads:base)
 -- Generated offline; review before applying. Do not edit: regenerate instead.
 
--- Running downgrade c5a1e7b9d312 -> 7e3c9a0f5b11: record order events for auditing
+-- Running downgrade c5a1e7b9d312 -> 7e3c9a0f5b11: audit events record where they came from
 
-DROP INDEX ix_audit_events_order_id_kind;
-
-DROP TABLE audit_events;
+ALTER TABLE audit_events DROP COLUMN source;
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE
     alembic_version.version_num = 'c5a1e7b9d312';
 
--- Running downgrade 7e3c9a0f5b11 -> 4a8f1d3c7e10: orders carry a currency
+-- Running downgrade 7e3c9a0f5b11 -> 4a8f1d3c7e10: record order events for auditing
 
-ALTER TABLE orders DROP COLUMN currency;
+DROP TABLE audit_events;
 
 UPDATE alembic_version SET version_num = '4a8f1d3c7e10'
 WHERE
     alembic_version.version_num = '7e3c9a0f5b11';
 
--- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename orders.status to orders.state
+-- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename order_items.gift_note to gift_message
 
-CREATE TABLE _alembic_tmp_orders (
-    id INTEGER NOT NULL,
-    customer_id INTEGER NOT NULL,
-    status VARCHAR(20) DEFAULT 'new' NOT NULL,
-    placed_at DATETIME,
-    PRIMARY KEY (id),
-    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY(customer_id) REFERENCES customers (id) ON DELETE CASCADE
+CREATE TABLE _alembic_tmp_order_items (
+    order_id VARCHAR(36) NOT NULL,
+    product_id INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price NUMERIC(10, 2) NOT NULL,
+    gift_note VARCHAR(500),
+    CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
+    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id),
+    CONSTRAINT fk_order_items_product_id_products FOREIGN KEY(product_id) REFERENCES products (id),
+    CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_orders (
-    id,
-    customer_id,
-    status,
-    placed_at
+INSERT INTO _alembic_tmp_order_items (
+    order_id,
+    product_id,
+    quantity,
+    unit_price,
+    gift_note
 )
 SELECT
-    orders.id,
-    orders.customer_id,
-    orders.state,
-    orders.placed_at
-FROM orders;
+    order_items.order_id,
+    order_items.product_id,
+    order_items.quantity,
+    order_items.unit_price,
+    order_items.gift_message
+FROM order_items;
 
-DROP TABLE orders;
+DROP TABLE order_items;
 
-ALTER TABLE _alembic_tmp_orders RENAME TO orders;
-
-CREATE INDEX ix_orders_customer_id ON orders (customer_id);
+ALTER TABLE _alembic_tmp_order_items RENAME TO order_items;
 
 UPDATE alembic_version SET version_num = '9d7e2c5b1a09'
 WHERE
     alembic_version.version_num = '4a8f1d3c7e10';
 
--- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow product names of 200 characters
+-- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow gift notes of 500 characters
 
-CREATE TABLE _alembic_tmp_products (
-    id INTEGER NOT NULL,
-    sku VARCHAR(32) NOT NULL,
-    name VARCHAR(100) NOT NULL,
-    price NUMERIC(10, 2) NOT NULL,
-    PRIMARY KEY (id),
-    CONSTRAINT uq_products_sku UNIQUE (sku),
-    CONSTRAINT ck_products_price_positive CHECK (price >= 0)
+CREATE TABLE _alembic_tmp_order_items (
+    order_id VARCHAR(36) NOT NULL,
+    product_id INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price NUMERIC(10, 2) NOT NULL,
+    gift_note VARCHAR(100),
+    CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
+    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id),
+    CONSTRAINT fk_order_items_product_id_products FOREIGN KEY(product_id) REFERENCES products (id),
+    CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_products (
-    id,
-    sku,
-    name,
-    price
+INSERT INTO _alembic_tmp_order_items (
+    order_id,
+    product_id,
+    quantity,
+    unit_price,
+    gift_note
 )
 SELECT
-    products.id,
-    products.sku,
-    products.name,
-    products.price
-FROM products;
+    order_items.order_id,
+    order_items.product_id,
+    order_items.quantity,
+    order_items.unit_price,
+    order_items.gift_note
+FROM order_items;
 
-DROP TABLE products;
+DROP TABLE order_items;
 
-ALTER TABLE _alembic_tmp_products RENAME TO products;
-
-CREATE INDEX ix_products_name ON products (name);
+ALTER TABLE _alembic_tmp_order_items RENAME TO order_items;
 
 UPDATE alembic_version SET version_num = 'e83b4f2c6d08'
 WHERE
     alembic_version.version_num = '9d7e2c5b1a09';
 
--- Running downgrade e83b4f2c6d08 -> 2f9a0b7d3e06, 6c0d5e1a8f07: merge phone numbers and product search
+-- Running downgrade e83b4f2c6d08 -> 2f9a0b7d3e06, 6c0d5e1a8f07: merge gift notes and product search
 
 INSERT INTO alembic_version (version_num) VALUES ('2f9a0b7d3e06');
 
@@ -97,33 +100,35 @@ UPDATE alembic_version SET version_num = '6c0d5e1a8f07'
 WHERE
     alembic_version.version_num = 'e83b4f2c6d08';
 
--- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: add customer phone numbers
+-- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: gift notes on order lines
 
-CREATE TABLE _alembic_tmp_customers (
-    id INTEGER NOT NULL,
-    email VARCHAR(255) NOT NULL,
-    name VARCHAR(100) NOT NULL,
-    created_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,
-    PRIMARY KEY (id),
-    CONSTRAINT uq_customers_email UNIQUE (email)
+CREATE TABLE _alembic_tmp_order_items (
+    order_id VARCHAR(36) NOT NULL,
+    product_id INTEGER NOT NULL,
+    quantity INTEGER NOT NULL,
+    unit_price NUMERIC(10, 2) NOT NULL,
+    CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
+    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id),
+    CONSTRAINT fk_order_items_product_id_products FOREIGN KEY(product_id) REFERENCES products (id),
+    CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_customers (
-    id,
-    email,
-    name,
-    created_at
+INSERT INTO _alembic_tmp_order_items (
+    order_id,
+    product_id,
+    quantity,
+    unit_price
 )
 SELECT
-    customers.id,
-    customers.email,
-    customers.name,
-    customers.created_at
-FROM customers;
+    order_items.order_id,
+    order_items.product_id,
+    order_items.quantity,
+    order_items.unit_price
+FROM order_items;
 
-DROP TABLE customers;
+DROP TABLE order_items;
 
-ALTER TABLE _alembic_tmp_customers RENAME TO customers;
+ALTER TABLE _alembic_tmp_order_items RENAME TO order_items;
 
 DELETE FROM alembic_version WHERE alembic_version.version_num = '2f9a0b7d3e06';
 

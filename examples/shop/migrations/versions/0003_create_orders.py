@@ -17,15 +17,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "orders",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("customer_id", sa.String(36), nullable=False),
         sa.Column("status", sa.String(20), server_default="new", nullable=False),
         sa.Column("placed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.id"],
-            name="fk_orders_customer_id_customers",
-            ondelete="CASCADE",
+            ["customer_id"], ["customers.id"], name="fk_orders_customer_id_customers"
         ),
     )
     op.create_index("ix_orders_customer_id", "orders", ["customer_id"])

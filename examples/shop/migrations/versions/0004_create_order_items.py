@@ -17,14 +17,12 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "order_items",
-        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("order_id", sa.String(36), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("unit_price", sa.Numeric(10, 2), nullable=False),
         sa.PrimaryKeyConstraint("order_id", "product_id", name="pk_order_items"),
-        sa.ForeignKeyConstraint(
-            ["order_id"], ["orders.id"], name="fk_order_items_order_id_orders", ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name="fk_order_items_order_id_orders"),
         sa.ForeignKeyConstraint(
             ["product_id"], ["products.id"], name="fk_order_items_product_id_products"
         ),

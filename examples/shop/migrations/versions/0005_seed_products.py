@@ -13,12 +13,15 @@ down_revision = "5b2e8f0c4a04"
 branch_labels = None
 depends_on = None
 
-products = sa.table(
+# The whole table, not just sa.table(): with it sqlgen knows there is no identity
+# column, so SQL Server gets no SET IDENTITY_INSERT (which would fail there).
+products = sa.Table(
     "products",
-    sa.column("id", sa.Integer()),
-    sa.column("sku", sa.String()),
-    sa.column("name", sa.String()),
-    sa.column("price", sa.Numeric(10, 2)),
+    sa.MetaData(),
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("sku", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("price", sa.Numeric(10, 2), nullable=False),
 )
 
 

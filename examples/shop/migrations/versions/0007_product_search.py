@@ -1,6 +1,6 @@
 """index product names and rename the voucher
 
-Developed on a parallel branch to the phone numbers; merged in 0008.
+Developed on a parallel branch to the gift notes; merged in 0008.
 
 Revision ID: 6c0d5e1a8f07
 Revises: d41c6a8e9b05

@@ -1,4 +1,4 @@
-"""merge phone numbers and product search
+"""merge gift notes and product search
 
 Revision ID: e83b4f2c6d08
 Revises: 2f9a0b7d3e06, 6c0d5e1a8f07

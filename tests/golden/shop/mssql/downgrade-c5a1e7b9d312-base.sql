@@ -4,12 +4,16 @@
 
 BEGIN TRANSACTION;
 
--- Running downgrade c5a1e7b9d312 -> 7e3c9a0f5b11: record order events for auditing
+-- Running downgrade c5a1e7b9d312 -> 7e3c9a0f5b11: audit events record where they came from
 
-DROP INDEX ix_audit_events_order_id_kind ON audit_events;
+declare @const_name varchar(256)
+select @const_name = QUOTENAME([name]) from sys.default_constraints
+where parent_object_id = object_id('audit_events')
+and col_name(parent_object_id, parent_column_id) = 'source'
+exec('alter table audit_events drop constraint ' + @const_name);
 GO
 
-DROP TABLE audit_events;
+ALTER TABLE audit_events DROP COLUMN source;
 GO
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
@@ -17,16 +21,9 @@ WHERE
     alembic_version.version_num = 'c5a1e7b9d312';
 GO
 
--- Running downgrade 7e3c9a0f5b11 -> 4a8f1d3c7e10: orders carry a currency
+-- Running downgrade 7e3c9a0f5b11 -> 4a8f1d3c7e10: record order events for auditing
 
-declare @const_name varchar(256)
-select @const_name = QUOTENAME([name]) from sys.default_constraints
-where parent_object_id = object_id('orders')
-and col_name(parent_object_id, parent_column_id) = 'currency'
-exec('alter table orders drop constraint ' + @const_name);
-GO
-
-ALTER TABLE orders DROP COLUMN currency;
+DROP TABLE audit_events;
 GO
 
 UPDATE alembic_version SET version_num = '4a8f1d3c7e10'
@@ -34,9 +31,9 @@ WHERE
     alembic_version.version_num = '7e3c9a0f5b11';
 GO
 
--- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename orders.status to orders.state
+-- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename order_items.gift_note to gift_message
 
-EXEC sp_rename 'orders.state', status, 'COLUMN';
+EXEC sp_rename 'order_items.gift_message', gift_note, 'COLUMN';
 GO
 
 UPDATE alembic_version SET version_num = '9d7e2c5b1a09'
@@ -44,9 +41,9 @@ WHERE
     alembic_version.version_num = '4a8f1d3c7e10';
 GO
 
--- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow product names of 200 characters
+-- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow gift notes of 500 characters
 
-ALTER TABLE products ALTER COLUMN name VARCHAR(100) NOT NULL;
+ALTER TABLE order_items ALTER COLUMN gift_note VARCHAR(100) NULL;
 GO
 
 UPDATE alembic_version SET version_num = 'e83b4f2c6d08'
@@ -54,7 +51,7 @@ WHERE
     alembic_version.version_num = '9d7e2c5b1a09';
 GO
 
--- Running downgrade e83b4f2c6d08 -> 2f9a0b7d3e06, 6c0d5e1a8f07: merge phone numbers and product search
+-- Running downgrade e83b4f2c6d08 -> 2f9a0b7d3e06, 6c0d5e1a8f07: merge gift notes and product search
 
 INSERT INTO alembic_version (version_num) VALUES ('2f9a0b7d3e06');
 GO
@@ -64,9 +61,9 @@ WHERE
     alembic_version.version_num = 'e83b4f2c6d08';
 GO
 
--- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: add customer phone numbers
+-- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: gift notes on order lines
 
-ALTER TABLE customers DROP COLUMN phone;
+ALTER TABLE order_items DROP COLUMN gift_note;
 GO
 
 DELETE FROM alembic_version WHERE alembic_version.version_num = '2f9a0b7d3e06';

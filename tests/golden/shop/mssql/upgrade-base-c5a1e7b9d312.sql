@@ -13,7 +13,7 @@ GO
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id INTEGER NOT NULL IDENTITY,
+    id VARCHAR(36) NOT NULL,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -28,7 +28,7 @@ GO
 -- Running upgrade 3c1f0a9d2b11 -> 8e4b7c2a5d02: create products
 
 CREATE TABLE products (
-    id INTEGER NOT NULL IDENTITY,
+    id INTEGER NOT NULL,
     sku VARCHAR(32) NOT NULL,
     name VARCHAR(100) NOT NULL,
     price NUMERIC(10, 2) NOT NULL,
@@ -48,14 +48,14 @@ GO
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id INTEGER NOT NULL IDENTITY,
-    customer_id INTEGER NOT NULL,
+    id VARCHAR(36) NOT NULL,
+    customer_id VARCHAR(36) NOT NULL,
     status VARCHAR(20) NOT NULL DEFAULT 'new',
     placed_at DATETIME NULL,
     PRIMARY KEY (id),
     CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (
         id
-    ) ON DELETE CASCADE
+    )
 );
 GO
 
@@ -70,14 +70,14 @@ GO
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id INTEGER NOT NULL,
+    order_id VARCHAR(36) NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
     CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
     CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY (order_id) REFERENCES orders (
         id
-    ) ON DELETE CASCADE,
+    ),
     CONSTRAINT fk_order_items_product_id_products FOREIGN KEY (product_id) REFERENCES products (
         id
     ),
@@ -92,9 +92,6 @@ GO
 
 -- Running upgrade 5b2e8f0c4a04 -> d41c6a8e9b05: seed the product catalogue
 
-SET IDENTITY_INSERT products ON;
-GO
-
 INSERT INTO products (id, sku, name, price) VALUES (1, 'MUG-01', 'Coffee mug', 9.5);
 GO
 
@@ -102,9 +99,6 @@ INSERT INTO products (id, sku, name, price) VALUES (2, 'TEE-M', 'T-shirt, size M
 GO
 
 INSERT INTO products (id, sku, name, price) VALUES (3, 'GIFT-10', '10% off voucher', 0);
-GO
-
-SET IDENTITY_INSERT products OFF;
 GO
 
 UPDATE alembic_version SET version_num = 'd41c6a8e9b05'
@@ -125,15 +119,15 @@ WHERE
     alembic_version.version_num = 'd41c6a8e9b05';
 GO
 
--- Running upgrade d41c6a8e9b05 -> 2f9a0b7d3e06: add customer phone numbers
+-- Running upgrade d41c6a8e9b05 -> 2f9a0b7d3e06: gift notes on order lines
 
-ALTER TABLE customers ADD phone VARCHAR(30) NULL;
+ALTER TABLE order_items ADD gift_note VARCHAR(100) NULL;
 GO
 
 INSERT INTO alembic_version (version_num) VALUES ('2f9a0b7d3e06');
 GO
 
--- Running upgrade 2f9a0b7d3e06, 6c0d5e1a8f07 -> e83b4f2c6d08: merge phone numbers and product search
+-- Running upgrade 2f9a0b7d3e06, 6c0d5e1a8f07 -> e83b4f2c6d08: merge gift notes and product search
 
 DELETE FROM alembic_version WHERE alembic_version.version_num = '2f9a0b7d3e06';
 GO
@@ -143,9 +137,9 @@ WHERE
     alembic_version.version_num = '6c0d5e1a8f07';
 GO
 
--- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow product names of 200 characters
+-- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow gift notes of 500 characters
 
-ALTER TABLE products ALTER COLUMN name VARCHAR(200) NOT NULL;
+ALTER TABLE order_items ALTER COLUMN gift_note VARCHAR(500) NULL;
 GO
 
 UPDATE alembic_version SET version_num = '9d7e2c5b1a09'
@@ -153,9 +147,9 @@ WHERE
     alembic_version.version_num = 'e83b4f2c6d08';
 GO
 
--- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename orders.status to orders.state
+-- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename order_items.gift_note to gift_message
 
-EXEC sp_rename 'orders.status', state, 'COLUMN';
+EXEC sp_rename 'order_items.gift_note', gift_message, 'COLUMN';
 GO
 
 UPDATE alembic_version SET version_num = '4a8f1d3c7e10'
@@ -163,9 +157,30 @@ WHERE
     alembic_version.version_num = '9d7e2c5b1a09';
 GO
 
--- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: orders carry a currency
+-- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
-ALTER TABLE orders ADD currency VARCHAR(3) NOT NULL DEFAULT 'EUR';
+CREATE TABLE audit_events (
+    id VARCHAR(36) NOT NULL,
+    order_id VARCHAR(36) NULL,
+    kind VARCHAR(40) NOT NULL,
+    detail TEXT NULL,
+    recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id)
+);
+GO
+
+INSERT INTO audit_events (
+    id,
+    kind,
+    detail
+)
+VALUES
+    (
+        '6f1c2a9e-0000-4000-8000-000000000001',
+        'schema',
+        'audit log started; earlier orders are not covered'
+    );
 GO
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
@@ -173,28 +188,9 @@ WHERE
     alembic_version.version_num = '4a8f1d3c7e10';
 GO
 
--- Running upgrade 7e3c9a0f5b11 -> c5a1e7b9d312: record order events for auditing
+-- Running upgrade 7e3c9a0f5b11 -> c5a1e7b9d312: audit events record where they came from
 
-CREATE TABLE audit_events (
-    id INTEGER NOT NULL IDENTITY,
-    order_id INTEGER NULL,
-    kind VARCHAR(40) NOT NULL,
-    detail TEXT NULL,
-    recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    PRIMARY KEY (id),
-    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE SET NULL
-);
-GO
-
-CREATE INDEX ix_audit_events_order_id_kind ON audit_events (order_id, kind);
-GO
-
-INSERT INTO audit_events (
-    kind,
-    detail
-)
-VALUES
-    ('schema', 'audit log started; earlier orders are not covered');
+ALTER TABLE audit_events ADD source VARCHAR(20) NOT NULL DEFAULT 'app';
 GO
 
 UPDATE alembic_version SET version_num = 'c5a1e7b9d312'

@@ -10,7 +10,7 @@ CREATE TABLE alembic_version (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id INTEGER NOT NULL AUTO_INCREMENT,
+    id VARCHAR(36) NOT NULL,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -23,7 +23,7 @@ INSERT INTO alembic_version (version_num) VALUES ('3c1f0a9d2b11');
 -- Running upgrade 3c1f0a9d2b11 -> 8e4b7c2a5d02: create products
 
 CREATE TABLE products (
-    id INTEGER NOT NULL AUTO_INCREMENT,
+    id INTEGER NOT NULL,
     sku VARCHAR(32) NOT NULL,
     name VARCHAR(100) NOT NULL,
     price NUMERIC(10, 2) NOT NULL,
@@ -39,12 +39,14 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id INTEGER NOT NULL AUTO_INCREMENT,
-    customer_id INTEGER NOT NULL,
+    id VARCHAR(36) NOT NULL,
+    customer_id VARCHAR(36) NOT NULL,
     status VARCHAR(20) NOT NULL DEFAULT 'new',
     placed_at DATETIME,
     PRIMARY KEY (id),
-    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY(customer_id) REFERENCES customers (id) ON DELETE CASCADE
+    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (
+        id
+    )
 );
 
 CREATE INDEX ix_orders_customer_id ON orders (customer_id);
@@ -56,12 +58,12 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id INTEGER NOT NULL,
+    order_id VARCHAR(36) NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
     CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
-    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE CASCADE,
+    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id),
     CONSTRAINT fk_order_items_product_id_products FOREIGN KEY(product_id) REFERENCES products (id),
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
@@ -92,13 +94,13 @@ UPDATE alembic_version SET version_num = '6c0d5e1a8f07'
 WHERE
     alembic_version.version_num = 'd41c6a8e9b05';
 
--- Running upgrade d41c6a8e9b05 -> 2f9a0b7d3e06: add customer phone numbers
+-- Running upgrade d41c6a8e9b05 -> 2f9a0b7d3e06: gift notes on order lines
 
-ALTER TABLE customers ADD COLUMN phone VARCHAR(30);
+ALTER TABLE order_items ADD COLUMN gift_note VARCHAR(100);
 
 INSERT INTO alembic_version (version_num) VALUES ('2f9a0b7d3e06');
 
--- Running upgrade 2f9a0b7d3e06, 6c0d5e1a8f07 -> e83b4f2c6d08: merge phone numbers and product search
+-- Running upgrade 2f9a0b7d3e06, 6c0d5e1a8f07 -> e83b4f2c6d08: merge gift notes and product search
 
 DELETE FROM alembic_version WHERE alembic_version.version_num = '2f9a0b7d3e06';
 
@@ -106,50 +108,53 @@ UPDATE alembic_version SET version_num = 'e83b4f2c6d08'
 WHERE
     alembic_version.version_num = '6c0d5e1a8f07';
 
--- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow product names of 200 characters
+-- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow gift notes of 500 characters
 
-ALTER TABLE products MODIFY name VARCHAR(200) NOT NULL;
+ALTER TABLE order_items MODIFY gift_note VARCHAR(500) NULL;
 
 UPDATE alembic_version SET version_num = '9d7e2c5b1a09'
 WHERE
     alembic_version.version_num = 'e83b4f2c6d08';
 
--- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename orders.status to orders.state
+-- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename order_items.gift_note to gift_message
 
-ALTER TABLE orders CHANGE status state VARCHAR(20) NOT NULL DEFAULT 'new';
+ALTER TABLE order_items CHANGE gift_note gift_message VARCHAR(500) NULL;
 
 UPDATE alembic_version SET version_num = '4a8f1d3c7e10'
 WHERE
     alembic_version.version_num = '9d7e2c5b1a09';
 
--- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: orders carry a currency
+-- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
-ALTER TABLE orders ADD COLUMN currency VARCHAR(3) NOT NULL DEFAULT 'EUR';
+CREATE TABLE audit_events (
+    id VARCHAR(36) NOT NULL,
+    order_id VARCHAR(36),
+    kind VARCHAR(40) NOT NULL,
+    detail TEXT,
+    recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id)
+);
+
+INSERT INTO audit_events (
+    id,
+    kind,
+    detail
+)
+VALUES
+    (
+        '6f1c2a9e-0000-4000-8000-000000000001',
+        'schema',
+        'audit log started; earlier orders are not covered'
+    );
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE
     alembic_version.version_num = '4a8f1d3c7e10';
 
--- Running upgrade 7e3c9a0f5b11 -> c5a1e7b9d312: record order events for auditing
+-- Running upgrade 7e3c9a0f5b11 -> c5a1e7b9d312: audit events record where they came from
 
-CREATE TABLE audit_events (
-    id INTEGER NOT NULL AUTO_INCREMENT,
-    order_id INTEGER,
-    kind VARCHAR(40) NOT NULL,
-    detail TEXT,
-    recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    PRIMARY KEY (id),
-    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE SET NULL
-);
-
-CREATE INDEX ix_audit_events_order_id_kind ON audit_events (order_id, kind);
-
-INSERT INTO audit_events (
-    kind,
-    detail
-)
-VALUES
-    ('schema', 'audit log started; earlier orders are not covered');
+ALTER TABLE audit_events ADD COLUMN source VARCHAR(20) NOT NULL DEFAULT 'app';
 
 UPDATE alembic_version SET version_num = 'c5a1e7b9d312'
 WHERE

@@ -11,12 +11,14 @@ CREATE TABLE alembic_version (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id INTEGER NOT NULL,
+    id VARCHAR2(36 CHAR) NOT NULL,
     email VARCHAR2(255 CHAR) NOT NULL,
     name VARCHAR2(100 CHAR) NOT NULL,
     created_at DATE DEFAULT CURRENT_TIMESTAMP NOT NULL,
     PRIMARY KEY (id),
-    CONSTRAINT uq_customers_email UNIQUE (email)
+    CONSTRAINT uq_customers_email UNIQUE (
+        email
+    )
 )
 /
 
@@ -44,12 +46,14 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id INTEGER NOT NULL,
-    customer_id INTEGER NOT NULL,
+    id VARCHAR2(36 CHAR) NOT NULL,
+    customer_id VARCHAR2(36 CHAR) NOT NULL,
     status VARCHAR2(20 CHAR) DEFAULT 'new' NOT NULL,
     placed_at DATE,
     PRIMARY KEY (id),
-    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY(customer_id) REFERENCES customers (id) ON DELETE CASCADE
+    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (
+        id
+    )
 )
 /
 
@@ -64,12 +68,12 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id INTEGER NOT NULL,
+    order_id VARCHAR2(36 CHAR) NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
     CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
-    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE CASCADE,
+    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id),
     CONSTRAINT fk_order_items_product_id_products FOREIGN KEY(product_id) REFERENCES products (id),
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 )
@@ -109,15 +113,15 @@ WHERE
     alembic_version.version_num = 'd41c6a8e9b05'
 /
 
--- Running upgrade d41c6a8e9b05 -> 2f9a0b7d3e06: add customer phone numbers
+-- Running upgrade d41c6a8e9b05 -> 2f9a0b7d3e06: gift notes on order lines
 
-ALTER TABLE customers ADD phone VARCHAR2(30 CHAR)
+ALTER TABLE order_items ADD gift_note VARCHAR2(100 CHAR)
 /
 
 INSERT INTO alembic_version (version_num) VALUES ('2f9a0b7d3e06')
 /
 
--- Running upgrade 2f9a0b7d3e06, 6c0d5e1a8f07 -> e83b4f2c6d08: merge phone numbers and product search
+-- Running upgrade 2f9a0b7d3e06, 6c0d5e1a8f07 -> e83b4f2c6d08: merge gift notes and product search
 
 DELETE FROM alembic_version WHERE alembic_version.version_num = '2f9a0b7d3e06'
 /
@@ -127,9 +131,9 @@ WHERE
     alembic_version.version_num = '6c0d5e1a8f07'
 /
 
--- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow product names of 200 characters
+-- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow gift notes of 500 characters
 
-ALTER TABLE products MODIFY name VARCHAR2(200 CHAR)
+ALTER TABLE order_items MODIFY gift_note VARCHAR2(500 CHAR)
 /
 
 UPDATE alembic_version SET version_num = '9d7e2c5b1a09'
@@ -137,9 +141,9 @@ WHERE
     alembic_version.version_num = 'e83b4f2c6d08'
 /
 
--- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename orders.status to orders.state
+-- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename order_items.gift_note to gift_message
 
-ALTER TABLE orders RENAME COLUMN status TO state
+ALTER TABLE order_items RENAME COLUMN gift_note TO gift_message
 /
 
 UPDATE alembic_version SET version_num = '4a8f1d3c7e10'
@@ -147,9 +151,32 @@ WHERE
     alembic_version.version_num = '9d7e2c5b1a09'
 /
 
--- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: orders carry a currency
+-- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
-ALTER TABLE orders ADD currency VARCHAR2(3 CHAR) DEFAULT 'EUR' NOT NULL
+CREATE TABLE audit_events (
+    id VARCHAR2(36 CHAR) NOT NULL,
+    order_id VARCHAR2(36 CHAR),
+    kind VARCHAR2(40 CHAR) NOT NULL,
+    detail CLOB,
+    recorded_at DATE DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY (order_id) REFERENCES orders (
+        id
+    )
+)
+/
+
+INSERT INTO audit_events (
+    id,
+    kind,
+    detail
+)
+VALUES
+    (
+        '6f1c2a9e-0000-4000-8000-000000000001',
+        'schema',
+        'audit log started; earlier orders are not covered'
+    )
 /
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
@@ -157,28 +184,9 @@ WHERE
     alembic_version.version_num = '4a8f1d3c7e10'
 /
 
--- Running upgrade 7e3c9a0f5b11 -> c5a1e7b9d312: record order events for auditing
+-- Running upgrade 7e3c9a0f5b11 -> c5a1e7b9d312: audit events record where they came from
 
-CREATE TABLE audit_events (
-    id INTEGER NOT NULL,
-    order_id INTEGER,
-    kind VARCHAR2(40 CHAR) NOT NULL,
-    detail CLOB,
-    recorded_at DATE DEFAULT CURRENT_TIMESTAMP NOT NULL,
-    PRIMARY KEY (id),
-    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id) ON DELETE SET NULL
-)
-/
-
-CREATE INDEX ix_audit_events_order_id_kind ON audit_events (order_id, kind)
-/
-
-INSERT INTO audit_events (
-    kind,
-    detail
-)
-VALUES
-    ('schema', 'audit log started; earlier orders are not covered')
+ALTER TABLE audit_events ADD source VARCHAR2(20 CHAR) DEFAULT 'app' NOT NULL
 /
 
 UPDATE alembic_version SET version_num = 'c5a1e7b9d312'
