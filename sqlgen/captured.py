@@ -85,6 +85,15 @@ class DataRead:
 
 
 @dataclass(frozen=True)
+class OperationCall:
+    """An Alembic operation a migration invoked (op.add_column(...) -> AddColumnOp)."""
+
+    operation: Any  # an alembic.operations.ops.MigrateOperation
+    line: int | None
+    batch_table: str | None = None  # set when invoked inside op.batch_alter_table()
+
+
+@dataclass(frozen=True)
 class Warning_:
     """A warning SQLAlchemy or Alembic raised while the revision ran (e.g. a dropped constraint)."""
 
@@ -99,6 +108,7 @@ class StepCapture:
     items: list[Item] = field(default_factory=list)
     reads: list[DataRead] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
+    calls: list[OperationCall] = field(default_factory=list)
     override: Path | None = None
     failure: RevisionFailure | None = None
 

@@ -50,3 +50,20 @@ def test_items_carry_line_and_operation(tmp_path: Path) -> None:
         "INSERT INTO alembic_version (version_num) VALUES ('capt0001')"
     ]
     assert [i.sql.split(" (")[0] for i in run.prologue] == ["CREATE TABLE alembic_version"]
+
+
+def test_operation_calls_include_batch_operations(example_dir: Path) -> None:
+    workspace = api.open_project(example_dir)
+    plan = workspace.graph.plan("upgrade", "base:heads")
+    profile = find_profile("sqlite", load_profiles())
+    run = run_dialect(plan.steps, plan.starts_at_base, profile, RunSettings())
+    calls = {s.step.revision.revision: s.calls for s in run.steps}
+    [rename] = calls["4a8f1d3c7e10"]  # inside op.batch_alter_table("order_items")
+    assert isinstance(rename.operation, ops.AlterColumnOp)
+    assert rename.operation.modify_name == "gift_message"
+    assert rename.batch_table == "order_items"
+    script = example_dir / "migrations/versions/0010_rename_gift_note.py"
+    assert rename.line == line_of(script, "batch_op.alter_column(")
+    [table, insert] = calls["7e3c9a0f5b11"]
+    assert isinstance(table.operation, ops.CreateTableOp) and table.batch_table is None
+    assert isinstance(insert.operation, ops.ExecuteSQLOp)

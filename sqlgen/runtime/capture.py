@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from alembic.ddl.impl import DefaultImpl
-from alembic.operations import Operations
+from alembic.operations import BatchOperations, Operations
 from alembic.operations.ops import ExecuteSQLOp
 from sqlalchemy import Table, text
 from sqlalchemy import exc as sa_exc
@@ -25,7 +25,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
-from sqlgen.captured import DataRead, DataReadMode, Item, Refusal, Warning_, one_line
+from sqlgen.captured import (
+    DataRead,
+    DataReadMode,
+    Item,
+    OperationCall,
+    Refusal,
+    Warning_,
+    one_line,
+)
 from sqlgen.render.compile import bind_parameters, compile_statement
 from sqlgen.render.transpile import transpile
 
@@ -93,13 +101,15 @@ class Recorder:
     items: list[Item] = field(default_factory=list)
     reads: list[DataRead] = field(default_factory=list)
     warnings: list[Warning_] = field(default_factory=list)
-    operations: list[object] = field(default_factory=list)
+    calls: list[OperationCall] = field(default_factory=list)
+    operations: list[object] = field(default_factory=list)  # being invoked, innermost last
 
     def start(self, script_path: str) -> None:
         self.script_path = script_path
         self.items = []
         self.reads = []
         self.warnings = []
+        self.calls = []
         self.operations = []
 
     def line(self) -> int | None:
@@ -416,15 +426,26 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
     invoke_plain = operations.invoke
 
     def invoke(operation: Any) -> Any:
+        recorder.calls.append(OperationCall(operation, recorder.line()))
         recorder.operations.append(operation)
         try:
             return invoke_plain(operation)
         finally:
             recorder.operations.pop()
 
+    batch_invoke_plain = BatchOperations.invoke
+
+    def batch_invoke(self: BatchOperations, operation: Any) -> Any:
+        # batch operations are only collected here; their SQL comes when the block ends
+        table = getattr(self.impl, "table_name", None)
+        recorder.calls.append(OperationCall(operation, recorder.line(), table))
+        return batch_invoke_plain(self, operation)
+
     operations.invoke = invoke  # type: ignore[method-assign]
+    BatchOperations.invoke = batch_invoke  # type: ignore[method-assign,assignment]
     operations._install_proxy()
     try:
         yield operations
     finally:
         operations._remove_proxy()
+        BatchOperations.invoke = batch_invoke_plain  # type: ignore[method-assign]

@@ -238,6 +238,7 @@ class _Run:
         capture.items = self.recorder.items
         capture.reads = self.recorder.reads
         capture.warnings = self.recorder.warnings
+        capture.calls = self.recorder.calls
         if capture.failure is None and capture.reads and self.settings.data_reads == "fail":
             # the migration swallowed the refusal; the revision still cannot be rendered
             first = capture.reads[0]
