@@ -7,55 +7,39 @@ Nothing here prints or exits; the CLI does that, from what these return or raise
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
-
-from alembic.script import Script
+from typing import Any
 
 from sqlgen import __version__
-from sqlgen.captured import DialectRun
 from sqlgen.config import Project, load_project
-from sqlgen.dialects import Profile, find_profile, load_profiles, parse_version
-from sqlgen.errors import GenerationFailed, NoMigrationsFound, UsageError
-from sqlgen.graph import Direction, Plan, RevisionGraph
-from sqlgen.output import OutputFile, write_output
-from sqlgen.render.layout import KEPT_OUTCOMES
-from sqlgen.render.script import Header, Rendered, render
-from sqlgen.runtime.runner import RunSettings, dialect_available, run_dialect
-from sqlgen.scripts import load_scripts, prepare_imports
+from sqlgen.dialects import Profile
+from sqlgen.errors import GenerationFailed, NoMigrationsFound
+from sqlgen.generation import (
+    GenerateRequest,
+    GenerateResult,
+    Progress,
+    library_versions,
+    render_outputs,
+)
+from sqlgen.graph import Direction
+from sqlgen.output import write_output
+from sqlgen.runtime.runner import dialect_available
+from sqlgen.workspace import Workspace, all_dialects, open_project, profiles
 
-Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A loaded project: settings, revision scripts and their graph."""
-
-    project: Project
-    scripts: list[Script]
-    graph: RevisionGraph
-
-    def relative(self, path: str | Path) -> str:
-        """A path as shown to users and written to files: relative to the project."""
-        relative = os.path.relpath(Path(path), self.project.root)
-        return Path(relative).as_posix()
-
-
-def open_project(
-    root: Path,
-    config_file: Path | None = None,
-    *,
-    overrides: Mapping[str, Any] | None = None,
-    env: Mapping[str, str] | None = None,
-) -> Workspace:
-    project = load_project(root, config_file, env=env, overrides=overrides)
-    prepare_imports(project.layout, project.options.preload)
-    scripts = load_scripts(project.layout)
-    return Workspace(project, scripts, RevisionGraph(scripts))
+__all__ = [
+    "Direction",
+    "GenerateRequest",
+    "GenerateResult",
+    "GenerationFailed",
+    "Progress",
+    "Workspace",
+    "__version__",
+    "all_dialects",
+    "generate",
+    "library_versions",
+    "open_project",
+]
 
 
 # --- looking at the graph -----------------------------------------------------------
@@ -126,61 +110,7 @@ def show(workspace: Workspace, identifier: str) -> list[RevisionInfo]:
     return [_info(workspace, r) for r in workspace.graph.resolve(identifier)]
 
 
-# --- generating SQL ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GenerateRequest:
-    direction: Direction
-    spec: str
-    dialects: Sequence[str]
-    out: Path = Path("output")
-    per_revision: bool = False
-    version_table: bool = True
-    server_version: str | None = None
-    write: bool = True  # False renders in memory only (--stdout)
-
-
-@dataclass
-class GenerateResult:
-    plan: Plan
-    scripts: dict[str, Rendered]  # dialect -> the whole-range script
-    files: list[OutputFile]
-    written: list[Path]
-
-
-def library_versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    return {name: version(name) for name in ("sqlalchemy", "alembic", "sqlglot")} | {
-        "sqlgen": __version__
-    }
-
-
-def profiles(project: Project | None) -> dict[str, Profile]:
-    """The built-in profiles, with the project's own folder added over them."""
-    folders = [project.options.dialects] if project and project.options.dialects else []
-    return load_profiles(folders)
-
-
-def resolve_dialects(workspace: Workspace, names: Sequence[str]) -> list[Profile]:
-    if not names:
-        raise UsageError("no dialect given; pass --dialect NAME (repeatable) or --all-dialects")
-    known = profiles(workspace.project)
-    chosen: dict[str, Profile] = {}
-    for name in names:
-        profile = find_profile(name, known)
-        chosen.setdefault(profile.name, profile)
-    return list(chosen.values())
-
-
-def all_dialects(workspace: Workspace) -> tuple[list[str], list[Profile]]:
-    """(every dialect whose SQLAlchemy dialect is installed here, the profiles that are not)."""
-    available: list[Profile] = []
-    missing: list[Profile] = []
-    for profile in profiles(workspace.project).values():
-        (available if dialect_available(profile) else missing).append(profile)
-    return [p.name for p in available], missing
+# --- dialects ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -218,147 +148,7 @@ def dialect_table(root: Path, config_file: Path | None = None) -> list[DialectIn
     return [DialectInfo(p, dialect_available(p)) for p in profiles(project).values()]
 
 
-def _label(ids: Sequence[str]) -> str:
-    """A file-name part for a set of revisions: ids, never words like `head`."""
-    if not ids:
-        return "base"
-    if len(ids) <= 3:
-        return "+".join(ids)
-    digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:8]
-    return f"{ids[0]}+{len(ids) - 1}more-{digest}"
-
-
-def _run_settings(workspace: Workspace, request: GenerateRequest) -> RunSettings:
-    options = workspace.project.options
-    server_version = None
-    if request.server_version:
-        try:
-            server_version = parse_version(request.server_version)
-        except ValueError as exc:
-            raise UsageError(f"--server-version: {exc}") from exc
-    return RunSettings(
-        version_table=options.version_table,
-        version_table_schema=options.version_table_schema,
-        version_table_enabled=request.version_table,
-        transaction_per_migration=options.transaction_per_migration,
-        data_reads="empty" if options.data_reads == "empty" else "fail",
-        source_dialect=find_profile(options.source_dialect, profiles(workspace.project)),
-        overrides=options.overrides,
-        server_version=server_version,
-        alembic_ini=workspace.project.alembic_ini,
-    )
-
-
-def _files_for(
-    run: DialectRun, plan: Plan, request: GenerateRequest, settings: RunSettings
-) -> tuple[Rendered, list[OutputFile]]:
-    name = run.profile.name
-    stem = f"{name}/{plan.direction}-{_label(plan.start)}-{_label(plan.end)}"
-    header = Header(__version__, plan.direction, plan.spec, plan.start, plan.end, len(plan.steps))
-    per_migration = settings.transaction_per_migration
-    whole = render(run, header, run.steps, per_migration=per_migration, include_prologue=True)
-    files = [
-        OutputFile(f"{stem}.sql", whole.text, name, plan.direction, "range", plan.start, plan.end)
-    ]
-    if request.per_revision:
-        for index, capture in enumerate(run.steps):
-            revision = capture.step.revision.revision
-            one = Header(
-                __version__, plan.direction, plan.spec, plan.start, plan.end, 1, revision=revision
-            )
-            text = render(
-                run, one, [capture], per_migration=per_migration, include_prologue=index == 0
-            ).text
-            files.append(
-                OutputFile(
-                    f"{stem}/{index + 1:04d}-{revision}.sql",
-                    text,
-                    name,
-                    plan.direction,
-                    "revision",
-                    plan.start,
-                    plan.end,
-                    revision,
-                )
-            )
-    return whole, files
-
-
-def _statement_counts(scripts: Sequence[Rendered]) -> dict[str, Any]:
-    """Formatted by sqlglot, or kept as compiled, and why it was kept."""
-    return {
-        "formatted": sum(s.formatted for s in scripts),
-        "kept": sum(s.kept for s in scripts),
-        "kept_because": {
-            outcome: sum(s.outcomes[outcome] for s in scripts) for outcome in KEPT_OUTCOMES
-        },
-    }
-
-
-def _section(
-    workspace: Workspace,
-    plan: Plan,
-    request: GenerateRequest,
-    settings: RunSettings,
-    runs: Sequence[DialectRun],
-    rendered: Mapping[str, Rendered],
-) -> dict[str, Any]:
-    dialects: dict[str, Any] = {}
-    for run in runs:
-        if run.profile.name not in rendered:
-            continue
-        whole = rendered[run.profile.name]
-        dialects[run.profile.name] = {
-            "statements": _statement_counts([whole]),
-            "overrides": [
-                {"revision": s.step.revision.revision, "file": s.override.name}
-                for s in run.steps
-                if s.override is not None
-            ],
-            "warnings": [
-                {"revision": s.step.revision.revision, "line": w.line, "message": w.message}
-                for s in run.steps
-                for w in s.warnings
-            ],
-            "transpiled": [
-                {
-                    "revision": s.step.revision.revision,
-                    "line": item.line,
-                    "from": item.transpiled_from,
-                    "to": item.sql,
-                }
-                for s in run.steps
-                for item in s.items
-                if item.transpiled_from is not None
-            ],
-            "data_reads_empty": [
-                {"revision": s.step.revision.revision, "line": r.line, "sql": r.summary()}
-                for s in run.steps
-                for r in s.reads
-            ],
-        }
-    return {
-        "requested": plan.spec,
-        "from": list(plan.start),
-        "to": list(plan.end),
-        "revisions": [
-            {
-                "id": script.revision,
-                "message": script.doc,
-                "path": workspace.relative(script.path),
-            }
-            for script in (cast(Script, step.revision) for step in plan.steps)
-        ],
-        "dialects": dialects,
-        "statements": _statement_counts(list(rendered.values())),
-        "options": {
-            "version_table": settings.version_table if settings.version_table_enabled else None,
-            "version_table_schema": settings.version_table_schema,
-            "transaction_per_migration": settings.transaction_per_migration,
-            "data_reads": settings.data_reads,
-            "per_revision": request.per_revision,
-        },
-    }
+# --- generating SQL ------------------------------------------------------------------
 
 
 def generate(
@@ -369,33 +159,17 @@ def generate(
     Raises GenerationFailed (after writing the dialects that succeeded) when any
     revision failed for any dialect.
     """
-    targets = resolve_dialects(workspace, request.dialects)
-    plan = workspace.graph.plan(request.direction, request.spec)
-    settings = _run_settings(workspace, request)
-    runs: list[DialectRun] = []
-    for profile in targets:
-        if progress:
-            progress(profile.name, 0, len(plan.steps))
-        runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings))
-        if progress:
-            progress(profile.name, len(plan.steps), len(plan.steps))
-
-    rendered: dict[str, Rendered] = {}
-    files: list[OutputFile] = []
-    failures = [failure for run in runs for failure in run.failures]
-    for run in runs:
-        if run.failures:
-            continue
-        whole, run_files = _files_for(run, plan, request, settings)
-        rendered[run.profile.name] = whole
-        files += run_files
-
+    generation = render_outputs(workspace, request, progress)
     written: list[Path] = []
-    if request.write and files:
-        section = _section(workspace, plan, request, settings, runs, rendered)
+    if request.write and generation.files:
         written = write_output(
-            request.out, files, plan.direction, list(rendered), section, library_versions()
+            request.out,
+            generation.files,
+            generation.plan.direction,
+            list(generation.scripts),
+            generation.section,
+            library_versions(),
         )
-    if failures:
-        raise GenerationFailed(failures, [str(p) for p in written])
-    return GenerateResult(plan, rendered, files, written)
+    if generation.failures:
+        raise GenerationFailed(generation.failures, [str(p) for p in written])
+    return GenerateResult(generation.plan, generation.scripts, generation.files, written)

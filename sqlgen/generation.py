@@ -1,0 +1,239 @@
+"""Rendering a range into script files and a manifest section, in memory.
+
+`render_outputs` runs every dialect and renders its files; nothing is written
+here (sqlgen.output does that), so `check` can compare a fresh rendering with
+what is on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from alembic.script import Script
+
+from sqlgen import __version__
+from sqlgen.captured import DialectRun
+from sqlgen.dialects import find_profile, parse_version
+from sqlgen.errors import RevisionFailure, UsageError
+from sqlgen.graph import Direction, Plan
+from sqlgen.output import OutputFile
+from sqlgen.render.layout import KEPT_OUTCOMES
+from sqlgen.render.script import Header, Rendered, render
+from sqlgen.runtime.runner import RunSettings, run_dialect
+from sqlgen.workspace import Workspace, profiles, resolve_dialects
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    direction: Direction
+    spec: str
+    dialects: Sequence[str]
+    out: Path = Path("output")
+    per_revision: bool = False
+    version_table: bool = True
+    server_version: str | None = None
+    write: bool = True  # False renders in memory only (--stdout)
+
+
+@dataclass
+class GenerateResult:
+    plan: Plan
+    scripts: dict[str, Rendered]  # dialect -> the whole-range script
+    files: list[OutputFile]
+    written: list[Path]
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("sqlalchemy", "alembic", "sqlglot")} | {
+        "sqlgen": __version__
+    }
+
+
+def _label(ids: Sequence[str]) -> str:
+    """A file-name part for a set of revisions: ids, never words like `head`."""
+    if not ids:
+        return "base"
+    if len(ids) <= 3:
+        return "+".join(ids)
+    digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:8]
+    return f"{ids[0]}+{len(ids) - 1}more-{digest}"
+
+
+def _run_settings(workspace: Workspace, request: GenerateRequest) -> RunSettings:
+    options = workspace.project.options
+    server_version = None
+    if request.server_version:
+        try:
+            server_version = parse_version(request.server_version)
+        except ValueError as exc:
+            raise UsageError(f"--server-version: {exc}") from exc
+    return RunSettings(
+        version_table=options.version_table,
+        version_table_schema=options.version_table_schema,
+        version_table_enabled=request.version_table,
+        transaction_per_migration=options.transaction_per_migration,
+        data_reads="empty" if options.data_reads == "empty" else "fail",
+        source_dialect=find_profile(options.source_dialect, profiles(workspace.project)),
+        overrides=options.overrides,
+        server_version=server_version,
+        alembic_ini=workspace.project.alembic_ini,
+    )
+
+
+def _files_for(
+    run: DialectRun, plan: Plan, request: GenerateRequest, settings: RunSettings
+) -> tuple[Rendered, list[OutputFile]]:
+    name = run.profile.name
+    stem = f"{name}/{plan.direction}-{_label(plan.start)}-{_label(plan.end)}"
+    header = Header(__version__, plan.direction, plan.spec, plan.start, plan.end, len(plan.steps))
+    per_migration = settings.transaction_per_migration
+    whole = render(run, header, run.steps, per_migration=per_migration, include_prologue=True)
+    files = [
+        OutputFile(f"{stem}.sql", whole.text, name, plan.direction, "range", plan.start, plan.end)
+    ]
+    if request.per_revision:
+        for index, capture in enumerate(run.steps):
+            revision = capture.step.revision.revision
+            one = Header(
+                __version__, plan.direction, plan.spec, plan.start, plan.end, 1, revision=revision
+            )
+            text = render(
+                run, one, [capture], per_migration=per_migration, include_prologue=index == 0
+            ).text
+            files.append(
+                OutputFile(
+                    f"{stem}/{index + 1:04d}-{revision}.sql",
+                    text,
+                    name,
+                    plan.direction,
+                    "revision",
+                    plan.start,
+                    plan.end,
+                    revision,
+                )
+            )
+    return whole, files
+
+
+def _statement_counts(scripts: Sequence[Rendered]) -> dict[str, Any]:
+    """Formatted by sqlglot, or kept as compiled, and why it was kept."""
+    return {
+        "formatted": sum(s.formatted for s in scripts),
+        "kept": sum(s.kept for s in scripts),
+        "kept_because": {
+            outcome: sum(s.outcomes[outcome] for s in scripts) for outcome in KEPT_OUTCOMES
+        },
+    }
+
+
+def _section(
+    workspace: Workspace,
+    plan: Plan,
+    request: GenerateRequest,
+    settings: RunSettings,
+    runs: Sequence[DialectRun],
+    rendered: Mapping[str, Rendered],
+) -> dict[str, Any]:
+    dialects: dict[str, Any] = {}
+    for run in runs:
+        if run.profile.name not in rendered:
+            continue
+        whole = rendered[run.profile.name]
+        dialects[run.profile.name] = {
+            "statements": _statement_counts([whole]),
+            "overrides": [
+                {"revision": s.step.revision.revision, "file": s.override.name}
+                for s in run.steps
+                if s.override is not None
+            ],
+            "warnings": [
+                {"revision": s.step.revision.revision, "line": w.line, "message": w.message}
+                for s in run.steps
+                for w in s.warnings
+            ],
+            "transpiled": [
+                {
+                    "revision": s.step.revision.revision,
+                    "line": item.line,
+                    "from": item.transpiled_from,
+                    "to": item.sql,
+                }
+                for s in run.steps
+                for item in s.items
+                if item.transpiled_from is not None
+            ],
+            "data_reads_empty": [
+                {"revision": s.step.revision.revision, "line": r.line, "sql": r.summary()}
+                for s in run.steps
+                for r in s.reads
+            ],
+        }
+    return {
+        "requested": plan.spec,
+        "from": list(plan.start),
+        "to": list(plan.end),
+        "revisions": [
+            {
+                "id": script.revision,
+                "message": script.doc,
+                "path": workspace.relative(script.path),
+            }
+            for script in (cast(Script, step.revision) for step in plan.steps)
+        ],
+        "dialects": dialects,
+        "statements": _statement_counts(list(rendered.values())),
+        "options": {
+            "version_table": settings.version_table if settings.version_table_enabled else None,
+            "version_table_schema": settings.version_table_schema,
+            "transaction_per_migration": settings.transaction_per_migration,
+            "data_reads": settings.data_reads,
+            "per_revision": request.per_revision,
+        },
+    }
+
+
+@dataclass
+class Generation:
+    """A range rendered for every requested dialect, before anything is written."""
+
+    plan: Plan
+    runs: list[DialectRun]
+    scripts: dict[str, Rendered]  # dialect -> the whole-range script, for dialects that worked
+    files: list[OutputFile]
+    section: dict[str, Any]  # this run's manifest section
+    failures: list[RevisionFailure] = field(default_factory=list)
+
+
+def render_outputs(
+    workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
+) -> Generation:
+    targets = resolve_dialects(workspace, request.dialects)
+    plan = workspace.graph.plan(request.direction, request.spec)
+    settings = _run_settings(workspace, request)
+    runs: list[DialectRun] = []
+    for profile in targets:
+        if progress:
+            progress(profile.name, 0, len(plan.steps))
+        runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings))
+        if progress:
+            progress(profile.name, len(plan.steps), len(plan.steps))
+
+    scripts: dict[str, Rendered] = {}
+    files: list[OutputFile] = []
+    for run in runs:
+        if run.failures:
+            continue
+        whole, run_files = _files_for(run, plan, request, settings)
+        scripts[run.profile.name] = whole
+        files += run_files
+    section = _section(workspace, plan, request, settings, runs, scripts)
+    failures = [failure for run in runs for failure in run.failures]
+    return Generation(plan, runs, scripts, files, section, failures)

@@ -1,0 +1,71 @@
+"""A loaded project: its settings, revision scripts, graph and dialect profiles."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic.script import Script
+
+from sqlgen.config import Project, load_project
+from sqlgen.dialects import Profile, find_profile, load_profiles
+from sqlgen.errors import UsageError
+from sqlgen.graph import RevisionGraph
+from sqlgen.runtime.runner import dialect_available
+from sqlgen.scripts import load_scripts, prepare_imports
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A loaded project: settings, revision scripts and their graph."""
+
+    project: Project
+    scripts: list[Script]
+    graph: RevisionGraph
+
+    def relative(self, path: str | Path) -> str:
+        """A path as shown to users and written to files: relative to the project."""
+        relative = os.path.relpath(Path(path), self.project.root)
+        return Path(relative).as_posix()
+
+
+def open_project(
+    root: Path,
+    config_file: Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Workspace:
+    project = load_project(root, config_file, env=env, overrides=overrides)
+    prepare_imports(project.layout, project.options.preload)
+    scripts = load_scripts(project.layout)
+    return Workspace(project, scripts, RevisionGraph(scripts))
+
+
+def profiles(project: Project | None) -> dict[str, Profile]:
+    """The built-in profiles, with the project's own folder added over them."""
+    folders = [project.options.dialects] if project and project.options.dialects else []
+    return load_profiles(folders)
+
+
+def resolve_dialects(workspace: Workspace, names: Sequence[str]) -> list[Profile]:
+    if not names:
+        raise UsageError("no dialect given; pass --dialect NAME (repeatable) or --all-dialects")
+    known = profiles(workspace.project)
+    chosen: dict[str, Profile] = {}
+    for name in names:
+        profile = find_profile(name, known)
+        chosen.setdefault(profile.name, profile)
+    return list(chosen.values())
+
+
+def all_dialects(workspace: Workspace) -> tuple[list[str], list[Profile]]:
+    """(every dialect whose SQLAlchemy dialect is installed here, the profiles that are not)."""
+    available: list[Profile] = []
+    missing: list[Profile] = []
+    for profile in profiles(workspace.project).values():
+        (available if dialect_available(profile) else missing).append(profile)
+    return [p.name for p in available], missing
