@@ -8,22 +8,32 @@ Nothing here prints or exits; the CLI does that, from what these return or raise
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlgen import __version__
 from sqlgen.config import Project, load_project
 from sqlgen.dialects import Profile
-from sqlgen.errors import GenerationFailed, NoMigrationsFound
+from sqlgen.drift import Drift, compare, expected_output
+from sqlgen.errors import (
+    ApprovedFilesChanged,
+    GenerationFailed,
+    NoMigrationsFound,
+    OutputError,
+    UsageError,
+)
 from sqlgen.generation import (
     GenerateRequest,
     GenerateResult,
+    Generation,
     Progress,
     library_versions,
     render_outputs,
 )
 from sqlgen.graph import Direction
-from sqlgen.output import write_output
+from sqlgen.lock import Approval, read_lock, write_lock
+from sqlgen.output import MANIFEST, merged_manifest, read_manifest, sha256, write_output
 from sqlgen.runtime.runner import dialect_available
 from sqlgen.workspace import Workspace, all_dialects, open_project, profiles
 
@@ -151,6 +161,33 @@ def dialect_table(root: Path, config_file: Path | None = None) -> list[DialectIn
 # --- generating SQL ------------------------------------------------------------------
 
 
+def _respect_approvals(out: Path, generation: Generation, force: bool) -> None:
+    """Refuse to change or remove approved files; with force, drop their approvals."""
+    lock = read_lock(out)
+    if not lock:
+        return
+    new = {f.path: sha256(f.data) for f in generation.files}
+    _, dropped = merged_manifest(
+        read_manifest(out),
+        generation.files,
+        generation.plan.direction,
+        list(generation.scripts),
+        generation.section,
+        {},
+    )
+    touched = [
+        approval
+        for approval in lock.values()
+        if (approval.path in new and new[approval.path] != approval.sha256)
+        or any(entry.get("path") == approval.path for entry in dropped)
+    ]
+    if not touched:
+        return
+    if not force:
+        raise ApprovedFilesChanged([(a.path, a.by, a.on) for a in touched])
+    write_lock(out, {path: a for path, a in lock.items() if a not in touched})
+
+
 def generate(
     workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
 ) -> GenerateResult:
@@ -162,6 +199,7 @@ def generate(
     generation = render_outputs(workspace, request, progress)
     written: list[Path] = []
     if request.write and generation.files:
+        _respect_approvals(request.out, generation, request.force)
         written = write_output(
             request.out,
             generation.files,
@@ -173,3 +211,66 @@ def generate(
     if generation.failures:
         raise GenerationFailed(generation.failures, [str(p) for p in written])
     return GenerateResult(generation.plan, generation.scripts, generation.files, written)
+
+
+# --- review: drift check and approvals ----------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    drifts: list[Drift]
+    checked: int  # files regenerated and compared
+
+
+def _manifest(out: Path) -> dict[str, Any]:
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise OutputError(out / MANIFEST, "no sqlgen manifest here: generate the scripts first")
+    return manifest
+
+
+def check(workspace: Workspace, out: Path) -> CheckResult:
+    """Regenerate every run the manifest records, in memory, and compare with disk."""
+    manifest = _manifest(out)
+    files, expected_manifest = expected_output(workspace, manifest)
+    drifts = compare(out, manifest, files, expected_manifest, read_lock(out))
+    return CheckResult(drifts, len(files))
+
+
+def approve(
+    workspace: Workspace, out: Path, by: str, spec: str | None = None, on: str | None = None
+) -> list[Approval]:
+    """Record the reviewed files' checksums (all, or those of a range) in the lock."""
+    if not by.strip():
+        raise UsageError("--by needs the reviewer's name")
+    entries: list[dict[str, Any]] = _manifest(out)["files"]
+    if spec is not None:
+        plan = workspace.graph.plan("upgrade", spec)
+        ends = {(plan.start, plan.end), (plan.end, plan.start)}
+
+        def covered(entry: dict[str, Any]) -> bool:
+            if entry.get("kind") == "revision":
+                return entry.get("revision") in plan.revisions
+            return (tuple(entry["from"]), tuple(entry["to"])) in ends
+
+        entries = [e for e in entries if covered(e)]
+        if not entries:
+            raise UsageError(f"no generated file in {out} covers {spec!r}")
+    day = on or date.today().isoformat()
+    approvals = read_lock(out)
+    added = []
+    for entry in sorted(entries, key=lambda e: str(e["path"])):
+        path = str(entry["path"])
+        try:
+            current = sha256((out / path).read_bytes())
+        except OSError as exc:
+            raise OutputError(out / path, "listed in manifest.json but missing") from exc
+        if current != entry["sha256"]:
+            raise OutputError(
+                out / path, "edited since sqlgen wrote it; run `sqlgen check` before approving"
+            )
+        approval = Approval(path, current, by.strip(), day)
+        approvals[path] = approval
+        added.append(approval)
+    write_lock(out, approvals)
+    return added

@@ -244,6 +244,9 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--per-revision", is_flag=True, help="Also write one file per revision."),
         click.option("--stdout", is_flag=True, help="Print the one dialect's script instead."),
+        click.option(
+            "--force", is_flag=True, help="Overwrite files a reviewer approved (drops approval)."
+        ),
         click.option("--no-version-table", is_flag=True, help="Leave out alembic_version upkeep."),
         click.option("--version-table", metavar="NAME", help="Version table name."),
         click.option("--version-table-schema", metavar="SCHEMA", help="Version table schema."),
@@ -323,6 +326,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         version_table=not kw["no_version_table"],
         server_version=kw["server_version"],
         write=not kw["stdout"],
+        force=kw["force"],
     )
     interactive = sys.stderr.isatty() and not kw["stdout"]
     try:
@@ -406,3 +410,65 @@ def dialects(state: State, as_json: bool) -> None:
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
         click.echo("  ".join(cells).rstrip())
+
+
+out_option = click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="The output folder holding manifest.json.",
+)
+
+
+@main.command()
+@out_option
+@json_option
+@click.pass_obj
+def check(state: State, out: Path, as_json: bool) -> None:
+    """Fail if the files in OUT no longer match the migrations (CI gate).
+
+    Every run recorded in OUT/manifest.json is regenerated in memory and compared
+    with the files and the manifest on disk; drift is shown as a unified diff.
+    """
+    workspace = state.open()
+    result = state.guard(lambda: api.check(workspace, out))
+    if as_json:
+        emit_json(
+            {
+                "ok": not result.drifts,
+                "checked": result.checked,
+                "drifts": [
+                    {"path": d.path, "kind": d.kind, "detail": d.detail} for d in result.drifts
+                ],
+            }
+        )
+    else:
+        for drift in result.drifts:
+            if drift.diff:
+                click.echo(drift.diff, nl=False)
+    if result.drifts:
+        raise CommandFailed(
+            [f"drift: {d.line()}" for d in result.drifts]
+            + [f"{len(result.drifts)} difference(s) in {out}; regenerate, review and commit"]
+        )
+    if not as_json:
+        click.echo(f"ok: {result.checked} file(s) in {out} match the migrations")
+
+
+@main.command()
+@click.argument("range_", metavar="[RANGE]", required=False)
+@click.option("--by", required=True, metavar="NAME", help="Who reviewed the files.")
+@out_option
+@click.pass_obj
+def approve(state: State, range_: str | None, by: str, out: Path) -> None:
+    """Record the reviewed files (all, or those of RANGE) with their checksums.
+
+    The approvals go to OUT/sqlgen.lock: `check` then fails if an approved file
+    would change, and regenerating refuses to overwrite one without --force.
+    """
+    workspace = state.open()
+    approvals = state.guard(lambda: api.approve(workspace, out, by, range_))
+    for approval in approvals:
+        click.echo(f"approved {approval.path} ({approval.sha256[:12]}) by {approval.by}")

@@ -290,6 +290,21 @@ class OverrideError(SqlgenError):
         super().__init__(f"override {path}: {reason}")
 
 
+class ApprovedFilesChanged(SqlgenError):
+    """Regenerating would change files a reviewer approved."""
+
+    def __init__(self, changes: Sequence[tuple[str, str, str]]) -> None:
+        self.changes = list(changes)  # (path, approved by, approved on)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{path} was approved by {by} on {on} and would change" for path, by, on in self.changes
+        ]
+        lines.append("nothing was written; review the change, then rerun with --force")
+        return lines
+
+
 class OutputError(SqlgenError):
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path

@@ -39,6 +39,7 @@ class GenerateRequest:
     version_table: bool = True
     server_version: str | None = None
     write: bool = True  # False renders in memory only (--stdout)
+    force: bool = False  # overwrite files a reviewer approved (their approval is dropped)
 
 
 @dataclass
@@ -196,6 +197,9 @@ def _section(
             "transaction_per_migration": settings.transaction_per_migration,
             "data_reads": settings.data_reads,
             "per_revision": request.per_revision,
+            "source_dialect": settings.source_dialect.name if settings.source_dialect else None,
+            "overrides": workspace.relative(settings.overrides) if settings.overrides else None,
+            "server_version": request.server_version,
         },
     }
 

@@ -1,0 +1,137 @@
+"""Drift: what on disk differs from a fresh rendering of the recorded runs.
+
+`sqlgen check` replays every run the manifest records (its direction, range,
+dialects and options), renders in memory, and compares file by file and the
+manifest itself. It is the CI gate that the reviewed files still match the
+migrations.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlgen.config import Options
+from sqlgen.errors import GenerationFailed
+from sqlgen.generation import GenerateRequest, library_versions, render_outputs
+from sqlgen.lock import Approval
+from sqlgen.output import MANIFEST, manifest_text, merged_manifest, sha256
+from sqlgen.workspace import Workspace
+
+DriftKind = Literal["changed", "missing", "left-over", "manifest", "approved"]
+
+
+@dataclass(frozen=True)
+class Drift:
+    path: str
+    kind: DriftKind
+    detail: str
+    diff: str = ""
+
+    def line(self) -> str:
+        return f"{self.path}: {self.detail}"
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"{path} (on disk)",
+            f"{path} (regenerated)",
+        )
+    )
+
+
+def _replay(
+    workspace: Workspace, direction: str, section: Mapping[str, Any]
+) -> tuple[Workspace, GenerateRequest]:
+    """The workspace and request that reproduce one recorded run."""
+    options: Mapping[str, Any] = section.get("options", {})
+    root = workspace.project.root
+    changes: dict[str, Any] = {
+        "version_table_schema": options.get("version_table_schema"),
+        "transaction_per_migration": bool(options.get("transaction_per_migration")),
+        "data_reads": options.get("data_reads", "fail"),
+        "overrides": root / options["overrides"] if options.get("overrides") else None,
+    }
+    if options.get("version_table"):
+        changes["version_table"] = options["version_table"]
+    if options.get("source_dialect"):
+        changes["source_dialect"] = options["source_dialect"]
+    project_options: Options = replace(workspace.project.options, **changes)
+    replayed = replace(workspace, project=replace(workspace.project, options=project_options))
+    request = GenerateRequest(
+        direction=direction,  # type: ignore[arg-type]
+        spec=str(section["requested"]),
+        dialects=list(section.get("dialects", {})),
+        per_revision=bool(options.get("per_revision")),
+        version_table=options.get("version_table") is not None,
+        server_version=options.get("server_version"),
+        write=False,
+    )
+    return replayed, request
+
+
+def expected_output(
+    workspace: Workspace, manifest: Mapping[str, Any]
+) -> tuple[dict[str, str], str]:
+    """Every file the recorded runs produce today, and the manifest they produce."""
+    files: dict[str, str] = {}
+    expected: dict[str, Any] | None = None
+    for direction in ("upgrade", "downgrade"):
+        section = manifest.get(direction)
+        if not section:
+            continue
+        replayed, request = _replay(workspace, direction, section)
+        generation = render_outputs(replayed, request)
+        if generation.failures:
+            raise GenerationFailed(generation.failures)
+        files.update({f.path: f.content for f in generation.files})
+        expected, _ = merged_manifest(
+            expected,
+            generation.files,
+            direction,
+            list(generation.scripts),
+            generation.section,
+            library_versions(),
+        )
+    return files, manifest_text(expected or {})
+
+
+def compare(
+    out: Path,
+    manifest: Mapping[str, Any],
+    expected_files: Mapping[str, str],
+    expected_manifest: str,
+    approvals: Mapping[str, Approval],
+) -> list[Drift]:
+    drifts: list[Drift] = []
+    for path, content in sorted(expected_files.items()):
+        target = out / path
+        if not target.is_file():
+            drifts.append(Drift(path, "missing", "missing on disk"))
+            continue
+        on_disk = target.read_text(encoding="utf-8")
+        if on_disk != content:
+            drifts.append(
+                Drift(path, "changed", "differs from the migrations", _diff(path, on_disk, content))
+            )
+    listed: Sequence[Mapping[str, Any]] = manifest.get("files", [])
+    for entry in listed:
+        path = str(entry.get("path"))
+        if path not in expected_files:
+            detail = "listed in manifest.json, but no recorded run produces it any more"
+            drifts.append(Drift(path, "left-over", detail))
+    on_disk_manifest = (out / MANIFEST).read_text(encoding="utf-8")
+    if on_disk_manifest != expected_manifest:
+        diff = _diff(MANIFEST, on_disk_manifest, expected_manifest)
+        drifts.append(Drift(MANIFEST, "manifest", "differs from a fresh rendering", diff))
+    for path, approval in sorted(approvals.items()):
+        if path in expected_files and sha256(expected_files[path].encode()) != approval.sha256:
+            detail = f"approved by {approval.by} on {approval.on}, and would change"
+            drifts.append(Drift(path, "approved", detail))
+    return drifts
