@@ -197,6 +197,9 @@ def test_the_wheel_ships_the_profiles(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in BUILT_IN:
         assert f"sqlgen/profiles/{name}.toml" in names
+    # and every module of the package, so no subpackage is left out of the wheel
+    source = {p.relative_to(REPO).as_posix() for p in (REPO / "sqlgen").rglob("*.py")}
+    assert source <= names
 
 
 @pytest.mark.parametrize("dialect", sorted(BUILT_IN))

@@ -1,0 +1,32 @@
+"""Linting migrations: rules over the operations and SQL an offline run captured.
+
+    from sqlgen.lint import LintConfig, lint, to_text
+
+    findings = lint(upgrade_runs, downgrade_runs, LintConfig.from_mapping(settings))
+    print(to_text(findings, color=False), end="")
+
+Rules are declared in `sqlgen.lint.rules` (the table `RULES`); suppression with
+`# sqlgen: ignore[SGxxx] reason` comments in `sqlgen.lint.suppress`.
+"""
+
+from __future__ import annotations
+
+from sqlgen.lint.engine import LintConfig, lint
+from sqlgen.lint.model import Finding, Rule, Severity
+from sqlgen.lint.report import exit_code, to_json, to_markdown, to_sarif, to_text
+from sqlgen.lint.rules import RULES, RULES_BY_ID
+
+__all__ = [
+    "RULES",
+    "RULES_BY_ID",
+    "Finding",
+    "LintConfig",
+    "Rule",
+    "Severity",
+    "exit_code",
+    "lint",
+    "to_json",
+    "to_markdown",
+    "to_sarif",
+    "to_text",
+]
