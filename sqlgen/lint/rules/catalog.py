@@ -1,0 +1,224 @@
+"""The rule table: id, severity, dialects, directions, message and hint of each rule."""
+
+from __future__ import annotations
+
+from sqlgen.lint.model import (
+    DOWNGRADE_ONLY,
+    UPGRADE_ONLY,
+    Rule,
+    Severity,
+)
+
+POSTGRESQL = frozenset({"postgresql"})
+MYSQL_FAMILY = frozenset({"mysql", "mariadb"})
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+RULES: tuple[Rule, ...] = (
+    # --- destructive ---
+    Rule(
+        "SG101",
+        ERROR,
+        None,
+        "the table and every row in it are deleted",
+        "Stop using the table first and drop it in a later release, with a backup; "
+        "then suppress with a reason.",
+        "Table dropped",
+        directions=UPGRADE_ONLY,  # a downgrade's drops are SG105
+    ),
+    Rule(
+        "SG102",
+        ERROR,
+        None,
+        "the column's data is deleted, and code still reading it fails",
+        "Remove every use of the column in an earlier release, then drop it; "
+        "then suppress with a reason.",
+        "Column dropped",
+        directions=UPGRADE_ONLY,
+    ),
+    Rule(
+        "SG103",
+        ERROR,
+        None,
+        "every object in it, and all their data, are deleted",
+        "Drop schemas and databases by hand, outside migrations, after a backup.",
+        "Schema or database dropped",
+    ),
+    Rule(
+        "SG104",
+        ERROR,
+        None,
+        "every row of the table is deleted",
+        "Delete only the rows that must go (DELETE ... WHERE), or copy them away first.",
+        "Table truncated",
+    ),
+    Rule(
+        "SG105",
+        WARNING,
+        None,
+        "whatever was written into it since the upgrade is lost when the downgrade runs",
+        "Back the data up before downgrading, or keep it (rename instead of drop).",
+        "Downgrade drops data",
+        directions=DOWNGRADE_ONLY,
+    ),
+    # --- locking on PostgreSQL ---
+    Rule(
+        "SG201",
+        WARNING,
+        POSTGRESQL,
+        "CREATE INDEX blocks every write to the table until the index is built",
+        "Pass postgresql_concurrently=True, inside `with op.get_context().autocommit_block():`.",
+        "Index created without CONCURRENTLY",
+    ),
+    Rule(
+        "SG202",
+        WARNING,
+        POSTGRESQL,
+        "DROP INDEX takes an ACCESS EXCLUSIVE lock: every read and write of the table waits",
+        "Pass postgresql_concurrently=True, inside `with op.get_context().autocommit_block():`.",
+        "Index dropped without CONCURRENTLY",
+    ),
+    Rule(
+        "SG203",
+        ERROR,
+        POSTGRESQL,
+        "PostgreSQL refuses CONCURRENTLY inside a transaction block: the script fails here",
+        "Run the operation inside `with op.get_context().autocommit_block():`.",
+        "CONCURRENTLY inside a transaction",
+    ),
+    Rule(
+        "SG204",
+        WARNING,
+        POSTGRESQL,
+        "every existing row is checked while writes to the table are blocked",
+        "Add it with postgresql_not_valid=True, then VALIDATE CONSTRAINT in a later "
+        "migration (that only takes a SHARE UPDATE EXCLUSIVE lock).",
+        "Constraint validated under lock",
+    ),
+    Rule(
+        "SG205",
+        WARNING,
+        POSTGRESQL,
+        "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock",
+        "Add CHECK (column IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL "
+        "(PostgreSQL 12+ then skips the scan) and drop the check.",
+        "SET NOT NULL on an existing column",
+    ),
+    Rule(
+        "SG206",
+        WARNING,
+        POSTGRESQL,
+        "the table and its indexes are rewritten under an ACCESS EXCLUSIVE lock",
+        "Add a new column, backfill it in batches and switch over; widening a VARCHAR "
+        "or changing it to TEXT does not rewrite.",
+        "Type change rewrites the table",
+    ),
+    Rule(
+        "SG207",
+        WARNING,
+        POSTGRESQL,
+        "every existing row gets its own value: the table is rewritten under an "
+        "ACCESS EXCLUSIVE lock",
+        "Add the column without a default (or with a constant one), backfill it in "
+        "batches, then set the default.",
+        "Added column with a volatile default",
+    ),
+    Rule(
+        "SG208",
+        WARNING,
+        POSTGRESQL,
+        "the unique index is built from every row, and the migration fails if "
+        "existing rows have duplicates",
+        "Remove duplicates first; CREATE UNIQUE INDEX CONCURRENTLY, then "
+        "ADD CONSTRAINT ... UNIQUE USING INDEX.",
+        "Unique constraint on an existing table",
+    ),
+    # --- locking on MySQL / MariaDB ---
+    Rule(
+        "SG301",
+        WARNING,
+        MYSQL_FAMILY,
+        "MySQL changes a column's type by copying the whole table; writes wait until it is done",
+        "Use an online schema change tool (gh-ost, pt-online-schema-change) or a "
+        "maintenance window.",
+        "Type change copies the table",
+    ),
+    # --- backward-incompatible ---
+    Rule(
+        "SG401",
+        WARNING,
+        None,
+        "code still using the old name fails as soon as this runs",
+        "Move the application to the new name first (e.g. through a view with the old "
+        "name), and remove the old name in a later release.",
+        "Table renamed",
+    ),
+    Rule(
+        "SG402",
+        WARNING,
+        None,
+        "code still using the old name fails as soon as this runs",
+        "Add the new column, write both, backfill, move reads over, and drop the old "
+        "column in a later release.",
+        "Column renamed",
+    ),
+    Rule(
+        "SG403",
+        ERROR,
+        None,
+        "adding it fails on a table that has rows, and inserts from code that does not "
+        "know the column fail",
+        "Add it nullable or with a server_default, backfill, then make it NOT NULL.",
+        "NOT NULL column without a default",
+    ),
+    # --- data-dependent ---
+    Rule(
+        "SG501",
+        WARNING,
+        None,
+        "it changes every row of the table",
+        "Add a WHERE clause, or suppress with a reason if every row is meant.",
+        "UPDATE or DELETE without WHERE",
+    ),
+    Rule(
+        "SG502",
+        WARNING,
+        None,
+        "offline, the SQL was rendered as if it returned no rows; against a real "
+        "database the migration may do something else",
+        "Provide reviewed SQL for this revision as an override, or make the migration "
+        "independent of what it reads.",
+        "Migration reads data",
+    ),
+    Rule(
+        "SG503",
+        INFO,
+        None,
+        "what runs is not what the migration alone would produce, so review it by hand",
+        "Review this revision's SQL by hand before running it.",
+        "SQL not rendered from the migration alone",
+        # SG502 already reports every read; this one is for teams that want every such
+        # revision listed, reviewed overrides included
+        enabled_by_default=False,
+    ),
+    # --- downgrade gaps ---
+    Rule(
+        "SG601",
+        WARNING,
+        None,
+        "downgrading past this revision leaves its schema changes in place",
+        "Write a downgrade() that undoes the upgrade, or raise to say it is irreversible.",
+        "Missing or empty downgrade",
+        directions=UPGRADE_ONLY,  # judged from the upgrade: did it change anything?
+    ),
+    Rule(
+        "SG602",
+        WARNING,
+        None,
+        "this revision cannot be rolled back",
+        "Make the downgrade work, or document that the revision is irreversible.",
+        "Downgrade raises",
+        directions=DOWNGRADE_ONLY,
+    ),
+)
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
