@@ -94,6 +94,17 @@ class OperationCall:
 
 
 @dataclass(frozen=True)
+class BatchFlush:
+    """The `operation` of statements a batch_alter_table block emits when it ends.
+
+    The batch's own operations are in StepCapture.calls (with batch_table); its SQL
+    comes later, all at once, when Alembic applies the batch.
+    """
+
+    table: str
+
+
+@dataclass(frozen=True)
 class Warning_:
     """A warning SQLAlchemy or Alembic raised while the revision ran (e.g. a dropped constraint)."""
 

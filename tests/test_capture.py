@@ -67,3 +67,14 @@ def test_operation_calls_include_batch_operations(example_dir: Path) -> None:
     [table, insert] = calls["7e3c9a0f5b11"]
     assert isinstance(table.operation, ops.CreateTableOp) and table.batch_table is None
     assert isinstance(insert.operation, ops.ExecuteSQLOp)
+
+
+def test_batch_statements_carry_a_batch_flush(example_dir: Path) -> None:
+    from sqlgen.captured import BatchFlush
+
+    workspace = api.open_project(example_dir)
+    plan = workspace.graph.plan("upgrade", "e83b4f2c6d08:9d7e2c5b1a09")
+    run = run_dialect(plan.steps, False, find_profile("sqlite", load_profiles()), RunSettings())
+    own = [i for i in run.steps[0].items if not i.version]
+    assert own and all(i.operation == BatchFlush("order_items") for i in own)
+    assert own[0].sql.startswith("CREATE TABLE _alembic_tmp_order_items")

@@ -127,9 +127,8 @@ def parse_sql(sql: str, dialect: str) -> list[exp.Expr]:
 def _statements(profile: Profile, capture: StepCapture) -> tuple[Statement, ...]:
     if capture.override is not None:
         return ()  # reviewed SQL, no lines of its own in the migration: see SG503
-    # A batch block's statements are emitted when it ends, with no operation attached,
-    # like SQL run through the bind; the batch operations themselves are in the calls.
-    has_batch = any(call.batch_table is not None for call in capture.calls)
+    # SQL the migration wrote itself: op.execute(), or run on the bind (no operation).
+    # A batch block's SQL carries a BatchFlush; its operations are in the calls.
     call_index = {id(call.operation): index for index, call in enumerate(capture.calls)}
     in_transaction = profile.transactional_ddl
     statements: list[Statement] = []
@@ -140,9 +139,7 @@ def _statements(profile: Profile, capture: StepCapture) -> tuple[Statement, ...]
             # autocommit_block(): "commit" before it, "begin" after it
             in_transaction = item.kind == "begin"
             continue
-        written = isinstance(item.operation, ops.ExecuteSQLOp) or (
-            item.operation is None and not has_batch
-        )
+        written = item.operation is None or isinstance(item.operation, ops.ExecuteSQLOp)
         index = call_index.get(id(item.operation), len(capture.calls))
         for expression in parse_sql(item.sql, profile.sqlglot):
             if isinstance(expression, exp.Commit | exp.Rollback):

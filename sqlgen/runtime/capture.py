@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import BatchOperations, Operations
+from alembic.operations.batch import BatchOperationsImpl
 from alembic.operations.ops import ExecuteSQLOp
 from sqlalchemy import Table, text
 from sqlalchemy import exc as sa_exc
@@ -26,6 +27,7 @@ from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 from sqlgen.captured import (
+    BatchFlush,
     DataRead,
     DataReadMode,
     Item,
@@ -441,11 +443,22 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
         recorder.calls.append(OperationCall(operation, recorder.line(), table))
         return batch_invoke_plain(self, operation)
 
+    flush_plain = BatchOperationsImpl.flush
+
+    def flush(self: BatchOperationsImpl) -> None:
+        recorder.operations.append(BatchFlush(self.table_name))
+        try:
+            flush_plain(self)
+        finally:
+            recorder.operations.pop()
+
     operations.invoke = invoke  # type: ignore[method-assign]
     BatchOperations.invoke = batch_invoke  # type: ignore[method-assign,assignment]
+    BatchOperationsImpl.flush = flush  # type: ignore[method-assign]
     operations._install_proxy()
     try:
         yield operations
     finally:
         operations._remove_proxy()
         BatchOperations.invoke = batch_invoke_plain  # type: ignore[method-assign]
+        BatchOperationsImpl.flush = flush_plain  # type: ignore[method-assign]
