@@ -7,6 +7,7 @@ Nothing here prints or exits; the CLI does that, from what these return or raise
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlgen.dialects import Profile
 from sqlgen.drift import Drift, compare, expected_output
 from sqlgen.errors import (
     ApprovedFilesChanged,
+    ConfigError,
     GenerationFailed,
     NoMigrationsFound,
     OutputError,
@@ -31,9 +33,21 @@ from sqlgen.generation import (
     library_versions,
     render_outputs,
 )
-from sqlgen.graph import Direction
+from sqlgen.graph import Direction, Plan
+from sqlgen.lint import Finding, LintConfig
+from sqlgen.lint import lint as run_lint
 from sqlgen.lock import Approval, read_lock, write_lock
-from sqlgen.output import MANIFEST, merged_manifest, read_manifest, sha256, write_output
+from sqlgen.output import (
+    MANIFEST,
+    atomic_write,
+    merged_manifest,
+    read_manifest,
+    sha256,
+    write_output,
+    write_zip,
+)
+from sqlgen.review import build_review, to_html
+from sqlgen.review import to_markdown as review_markdown
 from sqlgen.runtime.runner import dialect_available
 from sqlgen.workspace import Workspace, all_dialects, open_project, profiles
 
@@ -274,3 +288,90 @@ def approve(
         added.append(approval)
     write_lock(out, approvals)
     return added
+
+
+# --- lint and the change-ticket bundle -----------------------------------------------------
+
+
+def reverse_spec(plan: Plan) -> str:
+    """The downgrade that undoes an upgrade plan: from its end back to its start."""
+    if len(plan.start) > 1:
+        raise UsageError(
+            f"the range starts from several revisions ({', '.join(plan.start)}); "
+            "give a range that starts from one revision or base"
+        )
+    return f"{','.join(plan.end)}:{plan.start[0] if plan.start else 'base'}"
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    upgrade: Generation
+    downgrade: Generation
+
+
+def lint(workspace: Workspace, spec: str, dialects: Sequence[str]) -> LintResult:
+    """Lint a range's upgrade, and the downgrade of the same revisions."""
+    try:
+        config = LintConfig.from_mapping(workspace.project.options.lint)
+    except ValueError as exc:
+        where = workspace.project.config_files[0] if workspace.project.config_files else "config"
+        raise ConfigError(where, f"[tool.sqlgen.lint]: {exc}") from exc
+    up = render_outputs(workspace, GenerateRequest("upgrade", spec, dialects, write=False))
+    if up.failures:
+        raise GenerationFailed(up.failures)
+    back = GenerateRequest("downgrade", reverse_spec(up.plan), dialects, write=False)
+    down = render_outputs(workspace, back)
+    # a downgrade that fails is a finding (SG602), not a reason to stop
+    return LintResult(run_lint(up.runs, down.runs, config), up, down)
+
+
+@dataclass
+class BundleResult:
+    folder: Path
+    archive: Path
+    files: list[Path]
+    findings: list[Finding]
+
+
+def bundle(workspace: Workspace, spec: str, dialects: Sequence[str], out: Path) -> BundleResult:
+    """Everything a change ticket needs, in `out` and in `out`.zip beside it."""
+    if out.exists() and any(out.iterdir()) and read_manifest(out) is None:
+        raise UsageError(f"{out} is not empty and holds no sqlgen bundle; choose a new folder")
+    linted = lint(workspace, spec, dialects)
+    up, down = linted.upgrade, linted.downgrade
+    if down.failures:
+        raise GenerationFailed(down.failures)
+    written: list[Path] = []
+    for generation in (up, down):
+        written += write_output(
+            out,
+            generation.files,
+            generation.plan.direction,
+            list(generation.scripts),
+            generation.section,
+            library_versions(),
+        )
+    manifest = _manifest(out)
+    checksums = {str(e["path"]): str(e["sha256"]) for e in manifest["files"]}
+    review = build_review(
+        spec,
+        up.plan.start,
+        up.plan.end,
+        up.runs,
+        down.runs,
+        linted.findings,
+        checksums,
+        library_versions(),
+        project_root=workspace.project.root,
+    )
+    scripts = {f.path: f.content for f in (*up.files, *down.files)}
+    for name, text in (
+        ("REVIEW.md", review_markdown(review)),
+        ("REVIEW.html", to_html(review, scripts)),
+    ):
+        atomic_write(out / name, text.encode("utf-8"))
+        written.append(out / name)
+    archive = out.parent / f"{out.name}.zip"
+    write_zip(out, archive)
+    return BundleResult(out, archive, written, linted.findings)

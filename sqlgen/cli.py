@@ -472,3 +472,113 @@ def approve(state: State, range_: str | None, by: str, out: Path) -> None:
     approvals = state.guard(lambda: api.approve(workspace, out, by, range_))
     for approval in approvals:
         click.echo(f"approved {approval.path} ({approval.sha256[:12]}) by {approval.by}")
+
+
+def _dialect_names(
+    state: State, workspace: api.Workspace, names: tuple[str, ...], every: bool
+) -> list[str]:
+    if every:
+        installed, _ = api.all_dialects(workspace)
+        return list(dict.fromkeys([*names, *installed]))
+    if not names:
+        raise click.UsageError("no dialect given; pass --dialect NAME or --all-dialects")
+    return list(names)
+
+
+dialect_options = [
+    click.option(
+        "-d",
+        "--dialect",
+        "dialects",
+        multiple=True,
+        metavar="NAME",
+        help="Target dialect (repeatable).",
+    ),
+    click.option("--all-dialects", is_flag=True, help="Every installed dialect."),
+]
+
+
+def _with(
+    options: list[Callable[[Any], Any]],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+@main.command(cls=RangeCommand)
+@click.argument("range_", metavar="RANGE")
+@_with(dialect_options)
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(["text", "json", "sarif", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity is not suppressed.",
+)
+@click.pass_obj
+def lint(
+    state: State,
+    /,
+    range_: str,
+    dialects: tuple[str, ...],
+    all_dialects: bool,
+    report_format: str,
+    fail_on: str,
+) -> None:
+    """Report risky changes in RANGE: destructive, locking, incompatible, data-dependent.
+
+    Rules run over the captured operations and statements of the upgrade and of
+    the downgrade of the same revisions. Suppress one on its migration line with
+    `# sqlgen: ignore[SG101] reason`; configure rules in [tool.sqlgen.lint].
+    """
+    from sqlgen.lint import RULES, Severity, exit_code, to_json, to_markdown, to_sarif, to_text
+
+    workspace = state.open()
+    names = _dialect_names(state, workspace, dialects, all_dialects)
+    result = state.guard(lambda: api.lint(workspace, range_, names))
+    root = workspace.project.root
+    if report_format == "json":
+        report = to_json(result.findings, root=root)
+    elif report_format == "sarif":
+        report = to_sarif(result.findings, RULES, __version__, root)
+    elif report_format == "markdown":
+        report = to_markdown(result.findings, root=root)
+    else:
+        report = to_text(result.findings, color=sys.stdout.isatty(), root=root)
+    click.echo(report, nl=not report.endswith("\n"))
+    sys.exit(exit_code(result.findings, Severity(fail_on)))
+
+
+@main.command(cls=RangeCommand)
+@click.argument("range_", metavar="RANGE")
+@_with(dialect_options)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The bundle folder; OUT.zip is written beside it.",
+)
+@click.pass_obj
+def bundle(
+    state: State, /, range_: str, dialects: tuple[str, ...], all_dialects: bool, out: Path
+) -> None:
+    """Write a change-ticket bundle for RANGE: scripts, manifest, REVIEW.md, REVIEW.html, zip."""
+    workspace = state.open()
+    names = _dialect_names(state, workspace, dialects, all_dialects)
+    result = state.guard(lambda: api.bundle(workspace, range_, names, out))
+    for path in result.files:
+        click.echo(f"wrote {path}")
+    click.echo(f"wrote {result.archive}")

@@ -69,11 +69,23 @@ def atomic_write(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain write would
+        os.chmod(temp, _mode_for(path))
         os.replace(temp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise OutputError(path, exc.strerror or str(exc)) from exc
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's mode, or what the umask allows for a new file."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def manifest_text(manifest: Mapping[str, Any]) -> str:
@@ -169,3 +181,19 @@ def _remove_empty_parents(folder: Path, root: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+def write_zip(folder: Path, archive: Path) -> None:
+    """Zip `folder` deterministically: sorted entries, fixed times and modes, atomic."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f"{folder.name}/{path.relative_to(folder).as_posix()}")
+            info.date_time = (1980, 1, 1, 0, 0, 0)  # the same bytes for the same files
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zipped.writestr(info, path.read_bytes())
+    atomic_write(archive, buffer.getvalue())

@@ -587,3 +587,20 @@ def test_identity_insert_only_where_the_table_may_have_identity(tmp_path: Path) 
     # no identity column: SET IDENTITY_INSERT would fail, so it is left out
     assert "IDENTITY_INSERT plain" not in mssql
     assert "INSERT INTO plain (id) VALUES (1);" in mssql
+
+
+def test_written_files_are_readable_like_any_other_file(tmp_path: Path) -> None:
+    import stat
+
+    from sqlgen.output import atomic_write
+
+    target = tmp_path / "a.sql"
+    old = os.umask(0o022)
+    try:
+        atomic_write(target, b"SELECT 1;\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # not mkstemp's private 0600
+    target.chmod(0o640)
+    atomic_write(target, b"SELECT 2;\n")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640  # a replaced file keeps its mode
