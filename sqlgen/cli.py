@@ -213,7 +213,8 @@ class RangeCommand(click.Command):
     """A command whose RANGE may be a negative step (`downgrade -1`), not an option."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        steps = [a for a in args if re.fullmatch(r"-\d+", a)]
+        # "-1", "-2:heads": a dash and a digit never start an option
+        steps = [a for a in args if re.match(r"-\d", a)]
         if steps and "--" not in args:
             args = [a for a in args if a not in steps] + ["--", *steps]
         return super().parse_args(ctx, args)

@@ -150,3 +150,34 @@ def test_an_unreadable_lock_is_an_error(cli: Cli, project: Path, out: Path) -> N
     result = cli("-p", project, "upgrade", "base:heads", "-d", "postgresql", "-o", out)
     assert result.exit_code == 1
     assert "unreadable review lock" in result.stderr
+
+
+def test_check_and_bundle_on_the_synthetic_corpus(
+    corpus: Callable[[int], Path], cli: Cli, tmp_path: Path
+) -> None:
+    root = tmp_path / "corpus"
+    shutil.copytree(corpus(200), root)
+    out = root / "sql"
+    dialects = ("-d", "postgresql", "-d", "mysql", "-d", "mssql", "-d", "oracle")
+    for command, spec in (("upgrade", "base:heads"), ("downgrade", "heads:base")):
+        assert cli("-p", root, command, spec, *dialects, "-o", out).exit_code == 0
+    assert cli("-p", root, "check", "-o", out).exit_code == 0
+    history = json.loads(cli("-p", root, "history", "--json").stdout)
+    edited = root / history[100]["path"]
+    edited.write_text(
+        edited.read_text().replace(
+            "def upgrade():\n",
+            "def upgrade():\n    op.execute(\"UPDATE tbl_1 SET name = 'x' WHERE id = 0\")\n",
+            1,
+        )
+    )
+    drift = cli("-p", root, "check", "-o", out)
+    assert drift.exit_code == 1
+    assert "+UPDATE tbl_1 SET name = 'x' WHERE id = 0;" in drift.stdout
+    start = history[40]["revision"]
+    ticket = tmp_path / "ticket"
+    assert (
+        cli("-p", root, "bundle", f"{start}:heads", "-d", "postgresql", "-o", ticket).exit_code == 0
+    )
+    review = (ticket / "REVIEW.md").read_text()
+    assert "## Rollback" in review and "DROP TABLE" in review
