@@ -33,7 +33,7 @@ from sqlgen.generation import (
     library_versions,
     render_outputs,
 )
-from sqlgen.graph import Direction, Plan
+from sqlgen.graph import UNDO, Direction, Plan
 from sqlgen.lint import Finding, LintConfig
 from sqlgen.lint import lint as run_lint
 from sqlgen.lock import Approval, read_lock, write_lock
@@ -294,13 +294,8 @@ def approve(
 
 
 def reverse_spec(plan: Plan) -> str:
-    """The downgrade that undoes an upgrade plan: from its end back to its start."""
-    if len(plan.start) > 1:
-        raise UsageError(
-            f"the range starts from several revisions ({', '.join(plan.start)}); "
-            "give a range that starts from one revision or base"
-        )
-    return f"{','.join(plan.end)}:{plan.start[0] if plan.start else 'base'}"
+    """The downgrade that undoes exactly what an upgrade plan applies."""
+    return f"{UNDO}{plan.spec}"
 
 
 @dataclass

@@ -50,6 +50,7 @@ class Options:
     data_reads: str = "fail"
     source_dialect: str = "postgresql"  # the dialect raw op.execute() SQL is written in
     dialects: Path | None = None  # the project's own dialect profiles
+    lint: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,12 @@ def _as_str(value: Any) -> str:
     return value
 
 
+def _as_table(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a table, got {value!r}")
+    return dict(value)
+
+
 def _as_data_reads(value: Any) -> str:
     text = _as_str(value)
     if text not in DATA_READ_MODES:
@@ -107,6 +114,7 @@ _OPTION_KEYS: dict[str, Callable[[Any], Any]] = {
     "overrides": _as_str,
     "source_dialect": _as_str,
     "dialects": _as_str,
+    "lint": _as_table,  # [tool.sqlgen.lint]: enable, disable, severity (read by sqlgen.lint)
     "data_reads": _as_data_reads,
 }
 # keys that say where the revision files are (Alembic's names)

@@ -44,6 +44,7 @@ Direction = Literal["upgrade", "downgrade"]
 _RELATIVE = re.compile(r"(?:.+@)?\w*[+-]\d+$")
 _ANCHORED = re.compile(r"([^@]+)@([+-]\d+)")
 _SYMBOLS = ("base", "head", "heads")
+UNDO = "undo "  # `downgrade "undo RANGE"`: the reverse of `upgrade RANGE`
 _NOT_ON_BRANCH = re.compile(r"Revision (\S+) is not a member of branch '([^']*)'")
 
 
@@ -252,7 +253,13 @@ class RevisionGraph:
     # --- ranges ---
 
     def plan(self, direction: Direction, spec: str) -> Plan:
-        """The steps of `sqlgen upgrade|downgrade SPEC`, with version-table changes."""
+        """The steps of `sqlgen upgrade|downgrade SPEC`, with version-table changes.
+
+        `downgrade "undo RANGE"` is the exact reverse of `upgrade RANGE`: the same
+        revisions, undone in reverse order, back to where the upgrade started.
+        """
+        if direction == "downgrade" and spec.startswith(UNDO):
+            return self.undo(self.plan("upgrade", spec[len(UNDO) :]))
         left, right = self._split(direction, spec)
         with self._translated(spec):
             start = self._resolve_start(left)
@@ -283,6 +290,28 @@ class RevisionGraph:
                 )
             )
         return Plan(direction, spec, start, self.ordered(heads), tuple(steps))
+
+    def undo(self, plan: Plan) -> Plan:
+        """The downgrade that takes back exactly the steps of an upgrade plan.
+
+        A downgrade to the upgrade's start (`END:START`) keeps branches that the
+        upgrade brought in beside START; undoing the steps themselves does not.
+        """
+        heads = set(plan.end)
+        steps = []
+        for planned in reversed(plan.steps):
+            step = _Step(self._map, planned.revision, False)
+            changes = _bookkeeping(step, heads)
+            steps.append(
+                PlannedStep(
+                    planned.revision,
+                    False,
+                    step.from_revisions_no_deps,
+                    step.to_revisions_no_deps,
+                    tuple(changes),
+                )
+            )
+        return Plan("downgrade", f"{UNDO}{plan.spec}", plan.end, self.ordered(heads), tuple(steps))
 
     @staticmethod
     def _split(direction: Direction, spec: str) -> tuple[str, str]:

@@ -1075,3 +1075,17 @@ def test_downgrade_to_other_branch_message_names_the_target() -> None:
 def test_upgrade_to_one_of_the_start_heads_is_empty() -> None:
     with pytest.raises(EmptyRange):
         make("branches").plan("upgrade", "aa0004,bb0004:aa0004")
+
+
+def test_undo_reverses_exactly_the_upgrade_steps() -> None:
+    graph = make("merge")
+    up = graph.plan("upgrade", "left03:heads")  # applies rght03 as well as merge4, after5
+    undo = graph.plan("downgrade", "undo left03:heads")
+    assert ids([s.revision for s in undo.steps]) == list(
+        reversed(ids([s.revision for s in up.steps]))
+    )
+    assert (undo.start, undo.end) == (up.end, up.start) == (("after5",), ("left03",))
+    assert all(not s.is_upgrade for s in undo.steps)
+    assert replay(undo) == {"left03"}
+    # whereas a downgrade to the start keeps the branch the upgrade brought in
+    assert graph.plan("downgrade", "after5:left03").end == ("left03", "rght03")

@@ -79,3 +79,39 @@ def test_per_revision_files_apply_in_order(scripts: Path, tmp_path: Path) -> Non
 
     assert schema(stepwise) == schema(whole)
     assert stepwise.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+
+
+def _structure(db: sqlite3.Connection) -> dict[str, object]:
+    """Tables with their columns (name, type, not null, default, key) and index names."""
+    tables = sorted(_tables(db))
+    return {
+        "columns": {t: db.execute(f"PRAGMA table_info({t})").fetchall() for t in tables},
+        "indexes": sorted(
+            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        ),
+    }
+
+
+def test_undo_range_takes_back_exactly_what_the_upgrade_applied(
+    example_dir: Path, tmp_path: Path
+) -> None:
+    # 2f9a... is one branch; upgrading to heads also applies the other branch (6c0d...).
+    # `downgrade 2f9a:...` would keep that branch; `undo` takes it back too.
+    workspace = api.open_project(example_dir)
+
+    def script(direction: str, spec: str) -> str:
+        request = api.GenerateRequest(direction, spec, ["sqlite"], write=False)  # type: ignore[arg-type]
+        return api.generate(workspace, request).scripts["sqlite"].text
+
+    db = sqlite3.connect(tmp_path / "shop.db", isolation_level=None)
+    db.executescript(script("upgrade", "base:2f9a0b7d3e06"))
+    before = _structure(db)
+    db.executescript(script("upgrade", "2f9a0b7d3e06:heads"))
+    assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    undo = script("downgrade", "undo 2f9a0b7d3e06:heads")
+    assert "(requested: undo 2f9a0b7d3e06:heads)" in undo
+    db.executescript(undo)
+    assert _structure(db) == before
+    assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("2f9a0b7d3e06",)]
+    names = {name for (name,) in db.execute("SELECT name FROM products")}
+    assert "10% off voucher" in names  # 6c0d's rename was taken back too
