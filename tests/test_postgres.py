@@ -1,6 +1,6 @@
 """The PostgreSQL SQL that sqlgen writes really runs on a real PostgreSQL server.
 
-One throwaway server (tests/pg.py) serves the whole session; every test gets fresh
+One throwaway server (sqlgen.verify.postgres_server) serves the whole session; every test gets fresh
 databases. Scripts are applied with psql exactly as a user would (ON_ERROR_STOP), and the
 result is checked against facts derived from the migration sources, not from sqlgen.
 """
@@ -22,8 +22,7 @@ from psycopg import errors, sql
 
 from sqlgen import api
 from sqlgen.graph import Direction
-from tests.conftest import require
-from tests.pg import (
+from sqlgen.verify.postgres_server import (
     Installation,
     PostgresNotFound,
     PostgresServer,
@@ -32,6 +31,7 @@ from tests.pg import (
     process_alive,
     throwaway_server,
 )
+from tests.conftest import require
 
 pytestmark = pytest.mark.postgres
 

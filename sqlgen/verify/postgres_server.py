@@ -5,6 +5,7 @@
         db = server.create_database()
         server.run_sql_file(db, Path("upgrade.sql"))   # raises PsqlError on the first error
         rows = server.query(db, "SELECT version_num FROM alembic_version")
+        engine = sqlalchemy.create_engine(server.url(db))   # postgresql+psycopg://...
 
 The server listens on 127.0.0.1 at a free port (and on a socket in its own directory),
 trusts every local connection, and runs with fsync off: it is for tests only, never for
@@ -15,8 +16,9 @@ PostgreSQL refuses to run as root: when we are root, initdb and pg_ctl run as th
 `postgres` OS user through `runuser`, and the directory is handed over to that user.
 psql and psycopg connect over TCP as the database superuser `postgres`.
 
-Only the standard library is needed to start a server and run psql; `query` and
-`execute` import psycopg (v3) when first called.
+Only the standard library is needed to start a server and run psql; connecting
+(`connect`, `query`, `execute`, `create_database`, `drop_database`) imports psycopg (v3).
+What this shares with the MariaDB server lives in `servers`.
 """
 
 from __future__ import annotations
@@ -24,20 +26,36 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import pwd
 import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
-import time
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from sqlgen.verify.servers import (
+    LOOPBACK,
+    EngineNotFound,
+    ScriptError,
+    ServerError,
+    ServerStartError,
+    as_user,
+    clean_env,
+    cleaned_up,
+    file_size,
+    free_port,
+    log_tail,
+    make_temp_dir,
+    process_alive,
+    run_as,
+    server_os_user,
+    start_on_free_port,
+    wait_until_gone,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,6 +66,7 @@ __all__ = [
     "PostgresError",
     "PostgresNotFound",
     "PostgresServer",
+    "PostgresStartError",
     "PsqlError",
     "ServerStartError",
     "free_port",
@@ -63,26 +82,26 @@ DEBIAN_BINDIRS = "/usr/lib/postgresql/*/bin"
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)")
 
 
-class PostgresError(RuntimeError):
+class PostgresError(ServerError):
     """Something went wrong with the throwaway server."""
 
 
-class PostgresNotFound(PostgresError):
+class PostgresNotFound(PostgresError, EngineNotFound):
     """A binary or OS user the throwaway server needs is missing (skip, don't fail)."""
 
 
-class ServerStartError(PostgresError):
+class PostgresStartError(PostgresError, ServerStartError):
     """initdb or pg_ctl start failed; the message ends with the server log."""
 
 
-class PsqlError(PostgresError):
+class PsqlError(PostgresError, ScriptError):
     """psql stopped on an error while running a file."""
 
     def __init__(self, path: Path, returncode: int, stderr: str) -> None:
-        super().__init__(f"psql failed on {path} (exit {returncode}):\n{stderr.rstrip()}")
-        self.path = path
-        self.returncode = returncode
-        self.stderr = stderr
+        super().__init__("psql", path, returncode, stderr)
+
+
+# what locate() raises when the engine is not installed (also a servers.EngineNotFound)
 
 
 # --- finding the binaries ------------------------------------------------------------
@@ -117,6 +136,15 @@ def _major(pg_ctl: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file(), but False for a path we may not look at (PATH can name such
+    directories, /root/... for another user)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def _candidate_bindirs(path: str | None) -> list[Path]:
     """Directories holding both initdb and pg_ctl: those on PATH first, then Debian's."""
     found: list[Path] = []
@@ -124,28 +152,14 @@ def _candidate_bindirs(path: str | None) -> list[Path]:
     debian = sorted(Path("/").glob(DEBIAN_BINDIRS.lstrip("/")))
     for directory in [*on_path, *debian]:
         pg_ctl = directory / "pg_ctl"
-        if not (pg_ctl.is_file() and (directory / "initdb").is_file()):
+        if not (_is_file(pg_ctl) and _is_file(directory / "initdb")):
             continue
         # /usr/local/bin/pg_ctl may be a link into /usr/lib/postgresql/15/bin: use the real
         # directory, where psql and postgres of the same version live too
         real = pg_ctl.resolve().parent
-        if (real / "initdb").is_file() and real not in found:
+        if _is_file(real / "initdb") and real not in found:
             found.append(real)
     return found
-
-
-def _run_as_user() -> str | None:
-    if os.geteuid() != 0:
-        return None
-    try:
-        pwd.getpwnam(OS_USER)
-    except KeyError:
-        raise PostgresNotFound(
-            f"running as root, but there is no {OS_USER!r} OS user to run PostgreSQL as"
-        ) from None
-    if shutil.which("runuser") is None:
-        raise PostgresNotFound("running as root, but `runuser` is missing")
-    return OS_USER
 
 
 def locate(
@@ -172,46 +186,23 @@ def locate(
     # stable sort: the preferred major first, then newest first, PATH before Debian's
     chosen, major = sorted(usable, key=lambda dv: (dv[1] != preferred_major, -dv[1]))[0]
     psql = chosen / "psql"
-    if not psql.is_file():
+    if not _is_file(psql):
         fallback = shutil.which("psql")
         if fallback is None:
             raise PostgresNotFound(f"psql not found next to {chosen / 'pg_ctl'} or on PATH")
         psql = Path(fallback)
-    return Installation(chosen, major, psql, _run_as_user())
+    return Installation(
+        chosen, major, psql, server_os_user(OS_USER, "PostgreSQL", PostgresNotFound)
+    )
 
 
 # --- the server ----------------------------------------------------------------------
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now (another process may still take it first)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process `pid` exists and is not a zombie waiting to be reaped."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return True  # no /proc: trust kill()
-    state = re.search(r"^State:\s+(\S)", status, re.MULTILINE)
-    return not (state and state.group(1) in "ZX")
-
-
 def _clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Our environment without PG* settings (PGHOST, PGOPTIONS, PGSERVICE...) that would
     redirect or alter psql's connection, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update(extra or {})
-    return env
+    return clean_env(["PG"], extra)
 
 
 @dataclass
@@ -221,7 +212,7 @@ class PostgresServer:
     installation: Installation
     root: Path  # the temporary directory: data/, postgres.log and the socket
     port: int = 0
-    host: str = "127.0.0.1"
+    host: str = LOOPBACK
     _names: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     @property
@@ -248,38 +239,25 @@ class PostgresServer:
     # -- running programs as the server's owner
 
     def _as_owner(self, argv: Sequence[str | Path]) -> list[str]:
-        command = [str(a) for a in argv]
-        user = self.installation.os_user
-        return ["runuser", "-u", user, "--", *command] if user else command
+        return as_user(argv, self.installation.os_user)
 
     def _owner_run(
         self, argv: Sequence[str | Path], timeout: float
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self._as_owner(argv),
+        return run_as(
+            argv,
+            self.installation.os_user,
             cwd=self.root,  # the owner may not be allowed into our working directory
             env=_clean_env({"LC_ALL": "C"}),
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
         )
 
     def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except OSError:
-            return 0
+        return file_size(self.log_path)
 
     def log_tail(self, lines: int = 30, *, since: int = 0) -> str:
         """The last `lines` lines of the server log, from byte offset `since` on."""
-        try:
-            with self.log_path.open("rb") as log:
-                log.seek(since)
-                text = log.read().decode(errors="replace")
-        except OSError:
-            return "(no server log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines, since=since)
 
     def _initdb(self) -> None:
         done = self._owner_run(
@@ -296,9 +274,12 @@ class PostgresServer:
             timeout=120,
         )  # fmt: skip
         if done.returncode != 0:
-            raise ServerStartError(f"initdb failed (exit {done.returncode}):\n{done.stderr}")
+            raise PostgresStartError(f"initdb failed (exit {done.returncode}):\n{done.stderr}")
 
-    def _start(self, timeout: int) -> None:
+    def _start(self, port: int, timeout: int) -> None:
+        """pg_ctl start on `port`, waiting until the server accepts connections."""
+        self.port = port
+        logged = self.log_size()
         options = " ".join(
             shlex.quote(o)
             for o in [
@@ -314,9 +295,10 @@ class PostgresServer:
         argv += ["-D", self.data_dir, "-l", self.log_path, "-o", options]
         done = self._owner_run(argv, timeout=timeout + 30)
         if done.returncode != 0:
-            raise ServerStartError(
+            raise PostgresStartError(
                 f"pg_ctl start failed (exit {done.returncode}) on port {self.port}:\n"
-                f"{done.stdout}{done.stderr}\n--- server log ---\n{self.log_tail()}"
+                f"{done.stdout}{done.stderr}\n--- server log ---\n{self.log_tail()}",
+                port_in_use="already in use" in self.log_tail(since=logged),
             )
 
     def _is_our_postmaster(self, pid: int) -> bool:
@@ -339,11 +321,15 @@ class PostgresServer:
             self._owner_run(argv, timeout=60)
         if process_alive(pid) and self._is_our_postmaster(pid):
             os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 10
-            while process_alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until_gone(pid, 10)
 
     # -- using it
+
+    def url(self, database: str = "postgres") -> str:
+        """A SQLAlchemy URL for `database`, through psycopg (v3)."""
+        return (
+            f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{quote(database, safe='')}"
+        )
 
     def conninfo(self, dbname: str = "postgres") -> str:
         return f"host={self.host} port={self.port} user={SUPERUSER} dbname={dbname}"
@@ -405,26 +391,6 @@ class PostgresServer:
         return done.stdout
 
 
-def _make_root(os_user: str | None) -> Path:
-    root = Path(tempfile.mkdtemp(prefix="sqlgen-pg-"))
-    if os_user:
-        entry = pwd.getpwnam(os_user)
-        os.chown(root, entry.pw_uid, entry.pw_gid)
-    return root
-
-
-def _remove(server: PostgresServer, *, quiet: bool) -> None:
-    """Stop the server and delete its directory; `quiet` turns failures into warnings
-    (used while another exception is already propagating)."""
-    try:
-        server.stop()
-        shutil.rmtree(server.root)
-    except Exception as exc:
-        if not quiet:
-            raise
-        warnings.warn(f"could not clean up {server.root}: {exc}", stacklevel=3)
-
-
 @contextlib.contextmanager
 def throwaway_server(
     installation: Installation | None = None,
@@ -438,25 +404,12 @@ def throwaway_server(
     race: the start is retried on a new port up to `port_attempts` times.
     """
     installation = installation or locate()
-    server = PostgresServer(installation, _make_root(installation.os_user))
-    try:
+    server = PostgresServer(installation, make_temp_dir("sqlgen-pg-", installation.os_user))
+    with cleaned_up(server.stop, server.root):
         server._initdb()
-        for attempt in range(1, port_attempts + 1):
-            server.port = free_port(server.host)
-            logged = server.log_size()
-            try:
-                server._start(start_timeout)
-                break
-            except ServerStartError:
-                in_use = "already in use" in server.log_tail(since=logged)
-                if attempt == port_attempts or not in_use:
-                    raise
-    except BaseException:
-        _remove(server, quiet=True)
-        raise
-    try:
+
+        def start(port: int) -> None:
+            server._start(port, start_timeout)
+
+        start_on_free_port(start, host=server.host, attempts=port_attempts)
         yield server
-    except BaseException:
-        _remove(server, quiet=True)
-        raise
-    _remove(server, quiet=False)

@@ -1,0 +1,1 @@
+"""`sqlgen verify`: apply generated SQL scripts to real, throwaway database servers."""
