@@ -7,7 +7,9 @@ Nothing here prints or exits; the CLI does that, from what these return or raise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,7 +51,10 @@ from sqlgen.output import (
 from sqlgen.review import build_review, to_html
 from sqlgen.review import to_markdown as review_markdown
 from sqlgen.runtime.runner import dialect_available
-from sqlgen.workspace import Workspace, all_dialects, open_project, profiles
+from sqlgen.verify.roundtrip import RoundTrip, Script, Verifier
+from sqlgen.verify.split import split_script
+from sqlgen.verify.targets import NotVerifiable, target_for
+from sqlgen.workspace import Workspace, all_dialects, open_project, profiles, resolve_dialects
 
 __all__ = [
     "Direction",
@@ -370,3 +375,97 @@ def bundle(workspace: Workspace, spec: str, dialects: Sequence[str], out: Path) 
     archive = out.parent / f"{out.name}.zip"
     write_zip(out, archive)
     return BundleResult(out, archive, written, linted.findings)
+
+
+# --- verify on a real engine ----------------------------------------------------------------
+
+
+@dataclass
+class VerifyOutcome:
+    dialect: str
+    status: str  # "passed", "failed" or "not verified"
+    where: str  # the engine it ran on, or why it did not
+    problems: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
+
+
+def _script_text(out: Path, generation: GenerateResult, dialect: str) -> tuple[str, str]:
+    """The whole-range file as written to disk: its name and its text."""
+    [whole] = [f for f in generation.files if f.kind == "range" and f.dialect == dialect]
+    return whole.path, (out / whole.path).read_text(encoding="utf-8")
+
+
+def verify(
+    workspace: Workspace,
+    spec: str,
+    dialects: Sequence[str],
+    url: str | None = None,
+    keep: bool = False,
+    out: Path | None = None,
+) -> list[VerifyOutcome]:
+    """Write each dialect's scripts, then run upgrade, downgrade, upgrade on an engine."""
+    workdir = Path(tempfile.mkdtemp(prefix="sqlgen-verify-"))
+    folder = out or workdir / "scripts"
+    outcomes: list[VerifyOutcome] = []
+    files = {s.revision: workspace.relative(s.path) for s in workspace.scripts}
+    try:
+        for profile in resolve_dialects(workspace, dialects):
+            outcomes.append(
+                _verify_one(workspace, profile, spec, url, keep, folder, workdir, files)
+            )
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return outcomes
+
+
+def _verify_one(
+    workspace: Workspace,
+    profile: Profile,
+    spec: str,
+    url: str | None,
+    keep: bool,
+    folder: Path,
+    workdir: Path,
+    files: Mapping[str, str],
+) -> VerifyOutcome:
+    up = generate(workspace, GenerateRequest("upgrade", spec, [profile.name], out=folder))
+    back = GenerateRequest("downgrade", reverse_spec(up.plan), [profile.name], out=folder)
+    down = generate(workspace, back)
+
+    def script(name: str, text: str) -> Script:
+        return Script(name, split_script(text, profile.sqlglot, profile.batch_separator))
+
+    up_name, up_text = _script_text(folder, up, profile.name)
+    down_name, down_text = _script_text(folder, down, profile.name)
+    setup = None
+    if up.plan.start:  # bring the scratch database to where the range starts
+        base = GenerateRequest(
+            "upgrade", f"base:{','.join(up.plan.start)}", [profile.name], write=False
+        )
+        setup = script("(setup)", generate(workspace, base).scripts[profile.name].text)
+    trip = RoundTrip(
+        script(up_name, up_text),
+        script(down_name, down_text),
+        up.plan.start,
+        up.plan.end,
+        setup,
+        workspace.project.options.version_table,
+        files,
+    )
+    outcome = VerifyOutcome(profile.name, "not verified", "", scripts=[up_name, down_name])
+    try:
+        with target_for(profile, url, workdir, keep) as target:
+            verifier = Verifier(trip, target.url, profile.sqlglot)
+            problems = verifier.run()
+            outcome.where = target.description
+            outcome.log = verifier.log
+            if target.kept:
+                outcome.log.append(f"kept {target.kept}")
+    except NotVerifiable as exc:
+        outcome.where = str(exc)
+        return outcome
+    outcome.status = "failed" if problems else "passed"
+    outcome.problems = [p.line() for p in problems]
+    return outcome

@@ -31,6 +31,7 @@ RANKS = {
     "sqlgen.review": 4,
     "sqlgen.output": 5,
     "sqlgen.lock": 5,
+    "sqlgen.verify": 5,
     "sqlgen.captured": 6,
     "sqlgen.dialects": 6,
     "sqlgen.errors": 6,

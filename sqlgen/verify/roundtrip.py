@@ -1,0 +1,185 @@
+"""The round trip: upgrade, downgrade, upgrade again, on a real engine.
+
+The scripts are applied unit by unit as written (BEGIN/COMMIT, GO, `/`) over one
+autocommit connection. After each pass the schema is reflected and the version
+table read. It passes when every statement ran, the downgrade gives back the
+schema from before the upgrade, the second upgrade gives the first one's, and
+the version table holds the expected heads after every pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlgen.verify.schema import Difference, Snapshot, differences, reflect
+from sqlgen.verify.split import Unit
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str  # as shown to users: the file's path relative to the output folder
+    units: Sequence[Unit]
+
+
+@dataclass
+class RoundTrip:
+    upgrade: Script
+    downgrade: Script
+    start: tuple[str, ...]  # heads before the upgrade
+    end: tuple[str, ...]  # heads after it
+    setup: Script | None = None  # brings an empty database to `start`
+    version_table: str = "alembic_version"
+    revision_files: Mapping[str, str] = field(default_factory=dict)  # id -> migration file
+
+
+@dataclass(frozen=True)
+class Problem:
+    phase: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.phase}: {self.message}"
+
+
+class StatementFailed(Exception):
+    def __init__(self, script: Script, unit: Unit, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.script = script
+        self.unit = unit
+        self.error = error
+
+
+def _autocommit(connection: Any) -> None:
+    """Let the script's own BEGIN/COMMIT decide the transactions."""
+    module = type(connection).__module__.split(".")[0]
+    if module == "sqlite3":
+        connection.isolation_level = None
+    elif module == "pymysql":
+        connection.autocommit(True)
+    elif module != "duckdb":  # duckdb commits each statement unless told BEGIN
+        connection.autocommit = True
+
+
+def _executor(engine: Any) -> tuple[Callable[[str], None], Callable[[], None]]:
+    raw = engine.raw_connection()
+    connection = raw.driver_connection
+    _autocommit(connection)
+    cursor = connection.cursor()
+
+    def execute(sql: str) -> None:
+        cursor.execute(sql)
+
+    return execute, raw.close
+
+
+def _apply(execute: Callable[[str], None], script: Script) -> int:
+    for unit in script.units:
+        try:
+            execute(unit.sql)
+        except Exception as exc:  # the engine's own error, whatever the driver calls it
+            raise StatementFailed(script, unit, exc) from exc
+    return len(script.units)
+
+
+def _versions(engine: Any, table: str) -> set[str] | None:
+    from sqlalchemy import inspect, text
+
+    if not inspect(engine).has_table(table):
+        return None
+    with engine.connect() as connection:
+        return {str(row[0]) for row in connection.execute(text(f"SELECT version_num FROM {table}"))}
+
+
+def _origin(name: str, script: Script, dialect: str) -> Unit | None:
+    """The first unit of `script` that names `name`: where a left-over object came from."""
+    from sqlglot.dialects.dialect import Dialect
+
+    tokenizer = Dialect.get_or_raise(dialect)
+    for unit in script.units:
+        try:
+            tokens = tokenizer.tokenize(unit.sql)
+        except Exception:  # a unit sqlglot cannot read names nothing we can find
+            continue
+        if any(token.text.lower() == name.lower() for token in tokens):
+            return unit
+    return None
+
+
+class Verifier:
+    def __init__(self, trip: RoundTrip, url: str, sqlglot_dialect: str) -> None:
+        self.trip = trip
+        self.url = url
+        self.dialect = sqlglot_dialect
+        self.problems: list[Problem] = []
+        self.log: list[str] = []
+
+    def _check_versions(self, engine: Any, phase: str, expected: tuple[str, ...]) -> None:
+        found = _versions(engine, self.trip.version_table)
+        if found is not None and found != set(expected):
+            wanted = ", ".join(sorted(expected)) or "no rows"
+            have = ", ".join(sorted(found)) or "no rows"
+            self.problems.append(
+                Problem(phase, f"{self.trip.version_table} holds {have}, not {wanted}")
+            )
+
+    def _explain(self, difference: Difference) -> str:
+        """The difference, and which revision's upgrade made the object."""
+        if difference.kind != "left over" or not difference.name:
+            return difference.line()
+        unit = _origin(difference.name, self.trip.upgrade, self.dialect)
+        if unit is None or unit.revision is None:
+            return difference.line()
+        where = self.trip.revision_files.get(unit.revision, "")
+        made = f"{self.trip.upgrade.name}:{unit.line}"
+        return (
+            f"{difference.line()}: revision {unit.revision}"
+            + (f" ({where})" if where else "")
+            + f" creates it ({made}) and its downgrade does not remove it"
+        )
+
+    def _compare(self, phase: str, expected: Snapshot, actual: Snapshot) -> None:
+        for difference in differences(expected, actual):
+            self.problems.append(Problem(phase, self._explain(difference)))
+
+    def run(self) -> list[Problem]:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(self.url)
+        execute, close = _executor(engine)
+        trip = self.trip
+        try:
+            if trip.setup is not None:
+                self.log.append(f"setup: {_apply(execute, trip.setup)} statement(s)")
+            before = reflect(engine, trip.version_table)
+            self.log.append(f"upgrade: {_apply(execute, trip.upgrade)} statement(s)")
+            first = reflect(engine, trip.version_table)
+            self._check_versions(engine, "upgrade", trip.end)
+            self.log.append(f"downgrade: {_apply(execute, trip.downgrade)} statement(s)")
+            self._compare("downgrade", before, reflect(engine, trip.version_table))
+            self._check_versions(engine, "downgrade", trip.start)
+            if not trip.start and _versions(engine, trip.version_table) == set():
+                # a downgrade to base leaves the empty version table, as Alembic does;
+                # the upgrade from base creates it, so drop it to upgrade again
+                execute(f"DROP TABLE {trip.version_table}")
+                self.log.append(f"dropped the empty {trip.version_table} the downgrade left")
+            self.log.append(f"upgrade again: {_apply(execute, trip.upgrade)} statement(s)")
+            self._compare("upgrade again", first, reflect(engine, trip.version_table))
+            self._check_versions(engine, "upgrade again", trip.end)
+        except StatementFailed as failed:
+            unit = failed.unit
+            revision = f"revision {unit.revision}" if unit.revision else "the script"
+            where = trip.revision_files.get(unit.revision or "", "")
+            error = " ".join(str(failed.error).split())
+            self.problems.append(
+                Problem(
+                    "statement failed",
+                    f"{revision}{f' ({where})' if where else ''}, {failed.script.name}:{unit.line}:"
+                    f" {type(failed.error).__name__}: {error}",
+                )
+            )
+        finally:
+            close()
+            engine.dispose()
+        return self.problems

@@ -1,0 +1,95 @@
+"""Reading a generated script back as the units a client would send, with their lines.
+
+SQL Server scripts are cut at `GO` lines and Oracle scripts at `/` lines, as
+sqlcmd and SQL*Plus do; the others at statement-ending semicolons, found with
+sqlglot's tokenizer so a `;` inside a string, a dollar-quoted body or a comment
+never cuts. Each unit knows the script line it starts on and the revision whose
+`-- Running` comment it follows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_RUNNING = re.compile(r"^-- Running (?:upgrade|downgrade) .*?-> ?([^:]*)(?::|$)")
+_FROM = re.compile(r"^-- Running (upgrade|downgrade) (.*?) ->")
+
+
+@dataclass(frozen=True)
+class Unit:
+    sql: str
+    line: int  # 1-based line of the script where the unit starts
+    revision: str | None  # the revision being run, None before the first one
+
+
+def _revision_at(comment: str) -> str | None:
+    """The revision a `-- Running upgrade A -> B` / `downgrade B -> A` comment runs."""
+    match = _FROM.match(comment)
+    if not match:
+        return None
+    direction, left = match.groups()
+    if direction == "downgrade":
+        return left.strip() or None
+    running = _RUNNING.match(comment)
+    return running.group(1).strip() if running else None
+
+
+def _is_blank(sql: str) -> bool:
+    return all(not line.strip() or line.lstrip().startswith("--") for line in sql.splitlines())
+
+
+def _by_separator(script: str, separator: str) -> list[tuple[str, int]]:
+    pieces: list[tuple[str, int]] = []
+    current: list[str] = []
+    start = 1
+    for number, line in enumerate(script.splitlines(), 1):
+        if line.strip() == separator:
+            pieces.append(("\n".join(current), start))
+            current, start = [], number + 1
+        else:
+            current.append(line)
+    pieces.append(("\n".join(current), start))
+    return pieces
+
+
+def _by_semicolon(script: str, dialect: str) -> list[tuple[str, int]]:
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokenizer_core import TokenType
+
+    tokens: list[Any] = list(Dialect.get_or_raise(dialect).tokenize(script))
+    pieces: list[tuple[str, int]] = []
+    start = 0
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            end = token.end + 1
+            pieces.append((script[start:end], script.count("\n", 0, start) + 1))
+            start = end
+    pieces.append((script[start:], script.count("\n", 0, start) + 1))
+    return pieces
+
+
+def split_script(script: str, dialect: str, batch_separator: str) -> list[Unit]:
+    """The units of a script, in order; `dialect` is the sqlglot dialect name."""
+    if batch_separator:
+        pieces = _by_separator(script, batch_separator)
+    else:
+        pieces = _by_semicolon(script, dialect)
+    units: list[Unit] = []
+    revision: str | None = None
+    for text, first_line in pieces:
+        lines = text.split("\n")
+        body: list[str] = []
+        line = first_line
+        for offset, raw in enumerate(lines):
+            if raw.startswith("-- Running "):
+                revision = _revision_at(raw)
+            if not body and (not raw.strip() or raw.lstrip().startswith("--")):
+                line = first_line + offset + 1  # the unit starts after leading comments
+                continue
+            body.append(raw)
+        sql = "\n".join(body).strip()
+        if sql and not _is_blank(sql):
+            units.append(Unit(sql, line, revision))
+    return units
