@@ -78,8 +78,6 @@ WHERE
 
 -- Running downgrade a7d93e6f1c03 -> 8e4b7c2a5d02: create orders
 
-DROP INDEX ix_orders_customer_id;
-
 DROP TABLE orders;
 
 UPDATE alembic_version SET version_num = '8e4b7c2a5d02'

@@ -104,9 +104,6 @@ GO
 
 -- Running downgrade a7d93e6f1c03 -> 8e4b7c2a5d02: create orders
 
-DROP INDEX ix_orders_customer_id ON orders;
-GO
-
 DROP TABLE orders;
 GO
 
