@@ -36,6 +36,7 @@ RANKS = {
     "sqlgen.dialects": 6,
     "sqlgen.errors": 6,
     "sqlgen.dialect_sql": 6,
+    "sqlgen.model": 6,
     "sqlgen": 6,
 }
 

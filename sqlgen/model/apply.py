@@ -1,0 +1,332 @@
+"""Alembic operations (and a step's captured SQL) -> changes to the schema model.
+
+`apply_operation` applies one MigrateOperation a migration invoked;
+`apply_sql` (from sqlgen.model.sql) applies raw SQL it executed; `replay_step`
+applies a whole captured step, in the order the database saw it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+from alembic.operations.schemaobj import SchemaObjects
+
+from sqlgen.captured import BatchFlush, Item, OperationCall, StepCapture
+from sqlgen.model import edit
+from sqlgen.model.edit import Gap
+from sqlgen.model.schema import (
+    CheckModel,
+    ComputedModel,
+    ForeignKeyModel,
+    PrimaryKeyModel,
+    SchemaModel,
+    Uncertainty,
+    UniqueModel,
+    options,
+)
+from sqlgen.model.sql import apply_sql
+from sqlgen.model.tables import (
+    default_text,
+    fresh_type,
+    from_table,
+    index_from,
+    name_of,
+    sql_text,
+)
+
+__all__ = ["apply_operation", "apply_sql", "replay_step"]
+
+_Handler = Callable[[SchemaModel, Any, str | None], None]
+
+
+def _table_of(operation: Any, batch_table: str | None) -> str:
+    # operations made inside batch_alter_table() carry the batch's table already
+    name = getattr(operation, "table_name", None) or batch_table
+    if not name:
+        raise ValueError(f"{type(operation).__name__} names no table")
+    return str(name)
+
+
+def _create_table(model: SchemaModel, op: ops.CreateTableOp, batch: str | None) -> None:
+    # to_table() builds a fresh Table (copying columns an earlier call attached)
+    table = from_table(op.to_table())
+    edit.create_table(model, table, if_not_exists=bool(op.if_not_exists))
+
+
+def _drop_table(model: SchemaModel, op: ops.DropTableOp, batch: str | None) -> None:
+    key = model.find(op.table_name, op.schema)
+    if key is not None:
+        edit.drop_table(model, key)
+
+
+def _rename_table(model: SchemaModel, op: ops.RenameTableOp, batch: str | None) -> None:
+    key = model.find(op.table_name, op.schema)
+    if key is None:  # what arrives under the new name is unknown, not the old name
+        raise Gap((op.schema, op.new_table_name), edit.NOT_CREATED)
+    edit.rename_table(model, key, op.new_table_name)
+
+
+def _add_column(model: SchemaModel, op: ops.AddColumnOp, batch: str | None) -> None:
+    name = _table_of(op, batch)
+    key = edit.require(model, name, op.schema)
+    if op.if_not_exists and model.tables[key].column_name(op.column.name) is not None:
+        return
+    # As Alembic does: the column on a Table of its own, whose constraints and
+    # indexes (from ForeignKey, unique=, index=, CheckConstraint) are added too.
+    # A copy, so the operation's own Column is never attached to anything.
+    added = from_table(SchemaObjects().table(name, op.column._copy(), schema=op.schema))
+    edit.add_column(model, key, added.columns[0])
+    for unique in added.uniques:
+        edit.add_unique(model, key, unique)
+    for check in added.checks:
+        edit.add_check(model, key, check)
+    for fk in added.foreign_keys:
+        edit.add_foreign_key(model, key, fk)
+    for index in added.indexes:
+        edit.add_index(model, key, index)
+    if op.inline_primary_key and added.primary_key is not None:
+        edit.set_primary_key(model, key, added.primary_key)
+
+
+def _drop_column(model: SchemaModel, op: ops.DropColumnOp, batch: str | None) -> None:
+    key = edit.require(model, _table_of(op, batch), op.schema)
+    if op.if_exists and model.tables[key].column_name(op.column_name) is None:
+        return
+    edit.drop_column(model, key, op.column_name)
+
+
+def _server_default_changes(default: Any) -> dict[str, Any]:
+    if isinstance(default, sa.Computed):
+        return {"computed": ComputedModel(sql_text(default.sqltext), default.persisted)}
+    if isinstance(default, sa.Identity):
+        keys = ("always", "on_null", "start", "increment", "minvalue", "maxvalue", "cycle")
+        return {"identity": options({k: getattr(default, k, None) for k in keys})}
+    return {"server_default": default_text(default), "computed": None, "identity": None}
+
+
+def _alter_column(model: SchemaModel, op: ops.AlterColumnOp, batch: str | None) -> None:
+    key = edit.require(model, _table_of(op, batch), op.schema)
+    changes: dict[str, Any] = {}
+    if op.modify_type is not None:
+        changes["type"] = fresh_type(op.modify_type)
+    if op.modify_nullable is not None:
+        changes["nullable"] = bool(op.modify_nullable)
+    if op.modify_server_default is not False:  # None drops the default
+        changes.update(_server_default_changes(op.modify_server_default))
+    if op.modify_comment is not False:  # None drops the comment
+        changes["comment"] = op.modify_comment
+    if "autoincrement" in op.kw and op.kw["autoincrement"] is not None:
+        changes["autoincrement"] = op.kw["autoincrement"]
+    if changes:
+        edit.alter_column(model, key, op.column_name, **changes)
+    if op.modify_name is not None and op.modify_name != op.column_name:
+        edit.rename_column(model, key, op.column_name, op.modify_name)
+
+
+def _create_index(model: SchemaModel, op: ops.CreateIndexOp, batch: str | None) -> None:
+    key = edit.require(model, _table_of(op, batch), op.schema)
+    # to_index() resolves a naming-convention name and wraps text() expressions
+    edit.add_index(model, key, index_from(op.to_index()), if_not_exists=bool(op.if_not_exists))
+
+
+def _drop_index(model: SchemaModel, op: ops.DropIndexOp, batch: str | None) -> None:
+    name = str(op.index_name)
+    table = op.table_name or batch
+    if table:
+        key = model.find(table, op.schema)
+        if key is None:
+            if op.if_exists:
+                return
+            raise Gap((op.schema, table), edit.NOT_CREATED)
+    else:
+        # Without a table: every table the model knows lists all its indexes, so an
+        # index found on none of them is on an uncertain table (or does not exist).
+        key = edit.find_index(model, name, op.schema)
+        if key is None:
+            return
+    if op.if_exists and not any(i.name == name for i in model.tables[key].indexes):
+        return
+    edit.drop_index(model, key, name)
+
+
+def _create_primary_key(model: SchemaModel, op: ops.CreatePrimaryKeyOp, batch: str | None) -> None:
+    key = edit.require(model, _table_of(op, batch), op.schema)
+    pk = PrimaryKeyModel(name_of(op.constraint_name), tuple(op.columns))
+    edit.set_primary_key(model, key, pk)
+
+
+def _create_unique(model: SchemaModel, op: ops.CreateUniqueConstraintOp, batch: str | None) -> None:
+    key = edit.require(model, _table_of(op, batch), op.schema)
+    edit.add_unique(model, key, UniqueModel(name_of(op.constraint_name), tuple(op.columns)))
+
+
+def _create_check(model: SchemaModel, op: ops.CreateCheckConstraintOp, batch: str | None) -> None:
+    key = edit.require(model, _table_of(op, batch), op.schema)
+    edit.add_check(model, key, CheckModel(name_of(op.constraint_name), sql_text(op.condition)))
+
+
+def _create_foreign_key(model: SchemaModel, op: ops.CreateForeignKeyOp, batch: str | None) -> None:
+    kw = op.kw
+    key = edit.require(model, op.source_table or batch or "", kw.get("source_schema"))
+    fk = ForeignKeyModel(
+        name=name_of(op.constraint_name),
+        columns=tuple(op.local_cols),
+        referred_schema=kw.get("referent_schema"),
+        referred_table=op.referent_table,
+        referred_columns=tuple(op.remote_cols),
+        options=options(
+            {k: kw.get(k) for k in ("ondelete", "onupdate", "deferrable", "initially", "match")}
+        ),
+    )
+    edit.add_foreign_key(model, key, fk)
+
+
+def _drop_constraint(model: SchemaModel, op: ops.DropConstraintOp, batch: str | None) -> None:
+    key = model.find(_table_of(op, batch), op.schema)
+    if key is None:
+        raise Gap((op.schema, _table_of(op, batch)), edit.NOT_CREATED)
+    name = name_of(op.constraint_name)
+    if op.if_exists:
+        with contextlib.suppress(Gap):  # IF EXISTS: a constraint the model lacks is fine
+            edit.drop_constraint(model, key, name, op.constraint_type)
+        return
+    edit.drop_constraint(model, key, name, op.constraint_type)
+
+
+def _table_comment(model: SchemaModel, op: ops.CreateTableCommentOp, batch: str | None) -> None:
+    edit.set_comment(model, edit.require(model, _table_of(op, batch), op.schema), op.comment)
+
+
+def _drop_table_comment(model: SchemaModel, op: ops.DropTableCommentOp, batch: str | None) -> None:
+    edit.set_comment(model, edit.require(model, _table_of(op, batch), op.schema), None)
+
+
+def _no_change(model: SchemaModel, op: Any, batch: str | None) -> None:
+    """Rows only (bulk_insert): the schema stays as it is."""
+
+
+_HANDLERS: dict[type, _Handler] = {
+    ops.CreateTableOp: _create_table,
+    ops.DropTableOp: _drop_table,
+    ops.RenameTableOp: _rename_table,
+    ops.AddColumnOp: _add_column,
+    ops.DropColumnOp: _drop_column,
+    ops.AlterColumnOp: _alter_column,
+    ops.CreateIndexOp: _create_index,
+    ops.DropIndexOp: _drop_index,
+    ops.CreatePrimaryKeyOp: _create_primary_key,
+    ops.CreateUniqueConstraintOp: _create_unique,
+    ops.CreateCheckConstraintOp: _create_check,
+    ops.CreateForeignKeyOp: _create_foreign_key,
+    ops.DropConstraintOp: _drop_constraint,
+    ops.CreateTableCommentOp: _table_comment,
+    ops.DropTableCommentOp: _drop_table_comment,
+    ops.BulkInsertOp: _no_change,
+}
+
+
+def _handler(operation: object) -> _Handler | None:
+    for cls in type(operation).__mro__:
+        if cls in _HANDLERS:
+            return _HANDLERS[cls]
+    return None
+
+
+def understands(operation: object) -> bool:
+    """Whether apply_operation applies this kind of operation itself."""
+    if isinstance(operation, ops.OpContainer):
+        return all(understands(o) for o in operation.ops)
+    return _handler(operation) is not None
+
+
+def apply_operation(
+    model: SchemaModel, operation: object, batch_table: str | None = None, where: str = ""
+) -> bool:
+    """Apply one Alembic operation to the model.
+
+    False for what it does not apply: ExecuteSQLOp (its SQL, compiled for the
+    dialect, is in the captured items: pass that to apply_sql) and operation
+    kinds it does not know (a project's own, registered with Alembic: apply the
+    SQL they emitted). `where` ("revision X, line N") goes into the message of
+    a table this makes uncertain.
+    """
+    if isinstance(operation, ops.OpContainer):  # UpgradeOps / ModifyTableOps
+        results = [apply_operation(model, o, batch_table, where) for o in operation.ops]
+        return all(results)
+    handler = _handler(operation)
+    if handler is None:
+        return False
+    try:
+        handler(model, operation, batch_table)
+    except Gap as gap:
+        model.mark_uncertain(gap.key, Uncertainty(where, gap.reason))
+    return True
+
+
+# --- a captured step, in the order the database saw it ---
+
+
+def _where(step: StepCapture, line: int | None) -> str:
+    revision = getattr(step.step.revision, "revision", "?")
+    return f"revision {revision}, line {line}" if line is not None else f"revision {revision}"
+
+
+def replay_step(model: SchemaModel, step: StepCapture, sqlglot_dialect: str) -> None:
+    """Apply a captured step: its operations and the raw SQL it executed, in order.
+
+    The calls and the items are two lists; the items say where each call's SQL
+    went, so calls are applied when their first statement comes (batch calls when
+    their batch's SQL comes), and raw SQL (op.execute, the bind, a reviewed
+    override file) between them. Version-table bookkeeping is left out.
+    """
+    pending: list[OperationCall] = list(step.calls)
+
+    def apply_through(found: Callable[[OperationCall], bool]) -> None:
+        # the calls up to the last one `found` matches: the SQL they emitted came before
+        last = max((i for i, c in enumerate(pending) if found(c)), default=-1)
+        for call in pending[: last + 1]:
+            _apply_call(model, call, step)
+        del pending[: last + 1]
+
+    for item in step.items:
+        if item.version or item.kind in ("begin", "commit"):
+            continue
+        operation = item.operation
+        if isinstance(operation, BatchFlush):
+            apply_through(_in_batch(operation.table))
+            continue
+        if operation is not None:
+            apply_through(_invoking(operation))
+        # raw SQL (op.execute, the bind, an override file), or what an operation kind
+        # the model does not know emitted
+        if operation is None or not understands(operation):
+            _apply_item(model, item, step, sqlglot_dialect)
+    for call in pending:
+        _apply_call(model, call, step)
+
+
+def _in_batch(table: str) -> Callable[[OperationCall], bool]:
+    return lambda call: call.batch_table == table
+
+
+def _invoking(operation: object) -> Callable[[OperationCall], bool]:
+    return lambda call: call.operation is operation
+
+
+def _apply_call(model: SchemaModel, call: OperationCall, step: StepCapture) -> None:
+    apply_operation(model, call.operation, call.batch_table, _where(step, call.line))
+
+
+def _apply_item(model: SchemaModel, item: Item, step: StepCapture, dialect: str) -> None:
+    if item.sql:
+        apply_sql(model, item.sql, dialect, _where(step, item.line))
+
+
+def replay(model: SchemaModel, steps: Sequence[StepCapture], sqlglot_dialect: str) -> None:
+    """replay_step for each step, in order."""
+    for step in steps:
+        replay_step(model, step, sqlglot_dialect)
