@@ -9,10 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlgen.dialects import Profile
 from sqlgen.errors import RevisionFailure
+
+if TYPE_CHECKING:  # the model imports this module; at run time it needs nothing of it
+    from sqlgen.model.schema import SchemaModel, TableKey, TableModel
+
+    TableChange = tuple[TableModel | None, TableModel | None]  # before, after
 
 ItemKind = Literal["statement", "raw", "begin", "commit"]
 DataReadMode = Literal["fail", "empty"]
@@ -122,6 +127,8 @@ class StepCapture:
     calls: list[OperationCall] = field(default_factory=list)
     override: Path | None = None
     failure: RevisionFailure | None = None
+    # the tables this step created, changed or dropped, as the schema model saw them
+    tables_changed: dict[TableKey, TableChange] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,6 +138,9 @@ class DialectRun:
     prologue: list[Item] = field(default_factory=list)
     prologue_warnings: list[Warning_] = field(default_factory=list)
     steps: list[StepCapture] = field(default_factory=list)
+    # the schema model where the range starts and where it ends (or where it failed)
+    model_start: SchemaModel | None = None
+    model_end: SchemaModel | None = None
 
     @property
     def failures(self) -> list[RevisionFailure]:

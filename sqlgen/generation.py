@@ -222,11 +222,12 @@ def render_outputs(
     targets = resolve_dialects(workspace, request.dialects)
     plan = workspace.graph.plan(request.direction, request.spec)
     settings = _run_settings(workspace, request)
+    seed = workspace.graph.history_before(plan)
     runs: list[DialectRun] = []
     for profile in targets:
         if progress:
             progress(profile.name, 0, len(plan.steps))
-        runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings))
+        runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings, seed))
         if progress:
             progress(profile.name, len(plan.steps), len(plan.steps))
 

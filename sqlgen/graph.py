@@ -274,11 +274,28 @@ class RevisionGraph:
                 )
         if not revisions:
             raise EmptyRange(spec, direction)
-
         heads = set(start)
+        steps = self._steps(revisions, direction == "upgrade", heads)
+        return Plan(direction, spec, start, self.ordered(heads), steps)
+
+    def history_before(self, plan: Plan) -> tuple[PlannedStep, ...]:
+        """The upgrade steps from base to where `plan` starts (none when it starts at base).
+
+        Replaying them gives the schema the range starts from.
+        """
+        if not plan.start:
+            return ()
+        revisions = list(self._map.iterate_revisions(plan.start, (), implicit_base=True))
+        revisions.reverse()
+        return self._steps(revisions, True, set())
+
+    def _steps(
+        self, revisions: Sequence[Revision], is_upgrade: bool, heads: set[str]
+    ) -> tuple[PlannedStep, ...]:
+        """Planned steps for revisions in running order; `heads` is updated as they run."""
         steps = []
         for revision in revisions:
-            step = _Step(self._map, revision, direction == "upgrade")
+            step = _Step(self._map, revision, is_upgrade)
             changes = _bookkeeping(step, heads)
             steps.append(
                 PlannedStep(
@@ -289,7 +306,7 @@ class RevisionGraph:
                     version_changes=tuple(changes),
                 )
             )
-        return Plan(direction, spec, start, self.ordered(heads), tuple(steps))
+        return tuple(steps)
 
     def undo(self, plan: Plan) -> Plan:
         """The downgrade that takes back exactly the steps of an upgrade plan.
@@ -298,20 +315,9 @@ class RevisionGraph:
         upgrade brought in beside START; undoing the steps themselves does not.
         """
         heads = set(plan.end)
-        steps = []
-        for planned in reversed(plan.steps):
-            step = _Step(self._map, planned.revision, False)
-            changes = _bookkeeping(step, heads)
-            steps.append(
-                PlannedStep(
-                    planned.revision,
-                    False,
-                    step.from_revisions_no_deps,
-                    step.to_revisions_no_deps,
-                    tuple(changes),
-                )
-            )
-        return Plan("downgrade", f"{UNDO}{plan.spec}", plan.end, self.ordered(heads), tuple(steps))
+        revisions = [planned.revision for planned in reversed(plan.steps)]
+        steps = self._steps(revisions, False, heads)
+        return Plan("downgrade", f"{UNDO}{plan.spec}", plan.end, self.ordered(heads), steps)
 
     @staticmethod
     def _split(direction: Direction, spec: str) -> tuple[str, str]:

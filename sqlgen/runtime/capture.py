@@ -5,6 +5,9 @@ that Alembic's `--sql` takes. Where Alembic would print a statement, the
 capturing impl records it instead; `op.get_bind()` returns a
 `CaptureConnection` that records statements, turns `commit()` into a
 transaction boundary, and treats reading a result as a data read.
+
+The recorder also keeps the schema model up to date as the run goes, so that
+`sa.inspect(op.get_bind())` and batch mode's table reflection answer from it.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import BatchOperations, Operations
-from alembic.operations.batch import BatchOperationsImpl
+from alembic.operations.batch import ApplyBatchImpl, BatchOperationsImpl
 from alembic.operations.ops import ExecuteSQLOp
-from sqlalchemy import Table, text
+from sqlalchemy import Table, inspection, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.mock import MockConnection
@@ -36,6 +39,9 @@ from sqlgen.captured import (
     Warning_,
     one_line,
 )
+from sqlgen.model import ModelInspector, SchemaModel, TableModel, apply_operation, apply_sql
+from sqlgen.model.apply import understands
+from sqlgen.model.tables import from_table
 from sqlgen.render.compile import bind_parameters, compile_statement
 from sqlgen.render.transpile import transpile
 
@@ -105,14 +111,23 @@ class Recorder:
     warnings: list[Warning_] = field(default_factory=list)
     calls: list[OperationCall] = field(default_factory=list)
     operations: list[object] = field(default_factory=list)  # being invoked, innermost last
+    # the schema as the run has left it so far, in the dialect `sqlglot_dialect` reads
+    model: SchemaModel = field(default_factory=SchemaModel)
+    sqlglot_dialect: str = ""
+    revision: str = ""
+    batched: list[OperationCall] = field(default_factory=list)  # of the open batch block
+    recreated: TableModel | None = None  # what the batch block's move-and-copy created
 
-    def start(self, script_path: str) -> None:
+    def start(self, script_path: str, revision: str = "") -> None:
         self.script_path = script_path
+        self.revision = revision
         self.items = []
         self.reads = []
         self.warnings = []
         self.calls = []
         self.operations = []
+        self.batched = []
+        self.recreated = None
 
     def line(self) -> int | None:
         """The line of the running migration that led here."""
@@ -152,7 +167,38 @@ class Recorder:
             if translated.changed:
                 origin, sql = sql, translated.sql
         operation = self.operations[-1] if self.operations else None
-        self.items.append(Item("statement", sql, self.line(), operation, version, origin))
+        line = self.line()
+        self.items.append(Item("statement", sql, line, operation, version, origin))
+        if not version and _changes_schema_as_sql(operation):
+            self.apply_sql(sql, line)
+
+    # --- keeping the model up to date ---
+
+    def where(self, line: int | None) -> str:
+        """Where a change came from, for the message of a table it makes uncertain."""
+        revision = f"revision {self.revision}" if self.revision else "sqlgen"
+        return f"{revision}, line {line}" if line is not None else revision
+
+    def apply_sql(self, sql: str, line: int | None = None) -> None:
+        apply_sql(self.model, sql, self.sqlglot_dialect, self.where(line))
+
+    def applied(self, call: OperationCall) -> None:
+        """An operation ran without error: the model follows it."""
+        apply_operation(self.model, call.operation, call.batch_table, self.where(call.line))
+
+    def batch_flushed(self, table: str, schema: str | None) -> None:
+        """A batch block's SQL was emitted: the model follows the whole block."""
+        calls, self.batched = self.batched, []
+        recreated, self.recreated = self.recreated, None
+        if recreated is None:  # Alembic ran the block's operations one by one
+            for call in calls:
+                self.applied(call)
+            return
+        # move-and-copy: the table is now exactly what Alembic created
+        key = self.model.find(table, schema)
+        if key is not None:
+            self.model.uncertain.pop(key, None)
+        self.model.put(replace(recreated, name=key[1] if key else table))
 
     def raw(self, sql: str) -> None:
         self.items.append(Item("raw", sql.strip(), self.line()))
@@ -207,6 +253,18 @@ class Recorder:
             return OfflineResult(self, statement, consumed=True)
         self._append(statement.strip(), raw=True)
         return OfflineResult(self, statement, consumed=False)
+
+
+def _changes_schema_as_sql(operation: object | None) -> bool:
+    """Whether a statement reaches the model as SQL, not through its operation.
+
+    Raw SQL (op.execute, the bind) has no operation the model can apply, nor does
+    an operation kind the model does not know; a batch block is applied whole
+    when it ends.
+    """
+    if operation is None or isinstance(operation, ExecuteSQLOp):
+        return True
+    return not isinstance(operation, BatchFlush) and not understands(operation)
 
 
 def _first(parameters: Any) -> Mapping[str, Any]:
@@ -370,6 +428,12 @@ class CaptureConnection(MockConnection):
         return None
 
 
+@inspection._inspects(CaptureConnection)
+def _inspect_capture(connection: CaptureConnection) -> ModelInspector:
+    """`sa.inspect(op.get_bind())`: answered from the schema model, as the run has left it."""
+    return ModelInspector(connection._recorder.model, connection.dialect)
+
+
 class CaptureImplMixin:
     """Put in front of the dialect's Alembic impl: records instead of printing."""
 
@@ -428,33 +492,54 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
     invoke_plain = operations.invoke
 
     def invoke(operation: Any) -> Any:
-        recorder.calls.append(OperationCall(operation, recorder.line()))
+        call = OperationCall(operation, recorder.line())
+        recorder.calls.append(call)
         recorder.operations.append(operation)
         try:
-            return invoke_plain(operation)
+            result = invoke_plain(operation)
         finally:
             recorder.operations.pop()
+        recorder.applied(call)
+        return result
 
     batch_invoke_plain = BatchOperations.invoke
 
     def batch_invoke(self: BatchOperations, operation: Any) -> Any:
         # batch operations are only collected here; their SQL comes when the block ends
         table = getattr(self.impl, "table_name", None)
-        recorder.calls.append(OperationCall(operation, recorder.line(), table))
+        call = OperationCall(operation, recorder.line(), table)
+        recorder.calls.append(call)
+        recorder.batched.append(call)
         return batch_invoke_plain(self, operation)
 
     flush_plain = BatchOperationsImpl.flush
 
     def flush(self: BatchOperationsImpl) -> None:
         recorder.operations.append(BatchFlush(self.table_name))
+        migration = self.operations.migration_context
+        offline = migration.as_sql
+        # Alembic refuses to reflect the table it must move and copy in --sql mode;
+        # here the reflection is answered by the model (see _inspect_capture), so
+        # the block takes the path it takes against a live database.
+        migration.as_sql = False
         try:
             flush_plain(self)
         finally:
+            migration.as_sql = offline
             recorder.operations.pop()
+        recorder.batch_flushed(self.table_name, self.schema)
+
+    create_plain = ApplyBatchImpl._create
+
+    def create(self: ApplyBatchImpl, op_impl: DefaultImpl) -> None:
+        create_plain(self, op_impl)
+        assert self.new_table is not None
+        recorder.recreated = from_table(self.new_table)  # named as the temporary table
 
     operations.invoke = invoke  # type: ignore[method-assign]
     BatchOperations.invoke = batch_invoke  # type: ignore[method-assign,assignment]
     BatchOperationsImpl.flush = flush  # type: ignore[method-assign]
+    ApplyBatchImpl._create = create  # type: ignore[method-assign]
     operations._install_proxy()
     try:
         yield operations
@@ -462,3 +547,4 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
         operations._remove_proxy()
         BatchOperations.invoke = batch_invoke_plain  # type: ignore[method-assign]
         BatchOperationsImpl.flush = flush_plain  # type: ignore[method-assign]
+        ApplyBatchImpl._create = create_plain  # type: ignore[method-assign]

@@ -5,6 +5,10 @@ of printing, `op` installed for the revisions, and `alembic.context` answering
 `is_offline_mode()`. No database is ever contacted. A revision that fails is
 recorded with its file, line and reason, and the run goes on, so one run
 reports every failing revision.
+
+The run keeps a schema model as it goes (see sqlgen.model). It starts empty at
+base; a range that starts later is preceded by a silent replay of the history
+before it (`seed`), so the model is right from the range's first step.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from sqlgen.captured import (
 )
 from sqlgen.dialects import Profile
 from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
+from sqlgen.model import SchemaModel, Uncertainty
 from sqlgen.runtime.capture import (
     CaptureConnection,
     DataReadRefused,
@@ -177,6 +182,8 @@ class _Run:
         self.settings = settings
         dialect = build_dialect(profile, settings.server_version)
         self.recorder = Recorder(dialect, settings.data_reads, _translation(settings, profile))
+        self.recorder.model = SchemaModel(default_schema=profile.default_schema)
+        self.recorder.sqlglot_dialect = profile.sqlglot
         self.context = _migration_context(self.recorder.dialect, profile, settings, self.recorder)
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
@@ -218,13 +225,16 @@ class _Run:
             )
             if reviewed.is_file():
                 capture.override = reviewed
-                capture.items = [Item("raw", reviewed.read_text(encoding="utf-8").strip())]
+                sql = reviewed.read_text(encoding="utf-8").strip()
+                capture.items = [Item("raw", sql)]
+                self.recorder.start(str(reviewed), script.revision)
+                self.recorder.apply_sql(sql)
                 return self._with_version(capture)
         function = getattr(script.module, step.direction, None)
         if not callable(function):
             capture.failure = self.failure(step, path, None, f"has no {step.direction}() function")
             return capture
-        self.recorder.start(str(path))
+        self.recorder.start(str(path), script.revision)
         try:
             function()
         except DataReadRefused as exc:
@@ -251,11 +261,54 @@ class _Run:
             capture.warnings += [w for w in self.recorder.warnings if w not in capture.warnings]
         return capture
 
+    def seed(self, steps: Sequence[StepLike], starts_at_base: bool) -> None:
+        """Bring the model to where the range starts by replaying the history before it.
+
+        Nothing of the replay is kept but the model. Data reads see no rows: they
+        do not change the schema. A replay that fails leaves the schema unknown,
+        so any question about it gets a clear error rather than a guess.
+        """
+        model = self.recorder.model
+        if not starts_at_base and not steps:
+            model.mark_unknown(Uncertainty("", "before the range was not replayed"))
+            return
+        mode, self.recorder.data_reads = self.recorder.data_reads, "empty"
+        try:
+            for step in steps:
+                failure = self.step(step).failure
+                if failure is not None:
+                    reason = f"could not be replayed to model the schema: {failure.reason}"
+                    model.mark_unknown(Uncertainty(f"revision {failure.revision}", reason))
+                    return
+        finally:
+            self.recorder.data_reads = mode
+
+    def tracked_step(self, step: StepLike) -> StepCapture:
+        """step(), noting which tables it changed in the model."""
+        before = dict(self.recorder.model.tables)
+        capture = self.step(step)
+        after = self.recorder.model.tables
+        # tables are immutable values: a changed table is a different object
+        capture.tables_changed = {
+            key: (before.get(key), after.get(key))
+            for key in [*before, *(k for k in after if k not in before)]
+            if before.get(key) is not after.get(key)
+        }
+        return capture
+
 
 def run_dialect(
-    steps: Sequence[StepLike], starts_at_base: bool, profile: Profile, settings: RunSettings
+    steps: Sequence[StepLike],
+    starts_at_base: bool,
+    profile: Profile,
+    settings: RunSettings,
+    seed: Sequence[StepLike] = (),
 ) -> DialectRun:
-    """Capture every step of a range for one dialect."""
+    """Capture every step of a range for one dialect.
+
+    `seed`: the upgrade steps from base to where the range starts, replayed
+    first, silently, so that the schema model is right from the first step.
+    """
     run = _Run(profile, settings)
     translation = run.recorder.translation
     result = DialectRun(profile, translation.source_name if translation else None)
@@ -268,8 +321,11 @@ def run_dialect(
         # warnings (e.g. "constraint will be ignored") go with the revision, into the SQL
         warnings.simplefilter("always")
         warnings.showwarning = run.recorder.warning
+        run.seed(seed, starts_at_base)
+        result.model_start = run.recorder.model.copy()
         if settings.version_table_enabled and starts_at_base:
             result.prologue, result.prologue_warnings = run.prologue()
         for step in steps:
-            result.steps.append(run.step(step))
+            result.steps.append(run.tracked_step(step))
+    result.model_end = run.recorder.model
     return result
