@@ -12,6 +12,7 @@ from click.testing import Result
 
 from sqlgen.verify import mariadb_server, postgres_server
 from sqlgen.verify.servers import EngineNotFound
+from sqlgen.verify.split import split_script
 
 from .conftest import require
 from .projects import line_of, make_project, revision_source
@@ -233,3 +234,28 @@ def test_the_300_revision_corpus_on_mariadb_finds_its_mysql_bug(
     )
     assert "Cannot drop index 'ix_tbl_593_702': needed in a foreign key constraint" in problem
     assert line_of(script, "op.drop_index('ix_tbl_593_702'") > 0
+
+
+def test_units_know_their_revision_from_base_merges_and_downgrades() -> None:
+    script = """BEGIN;
+CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);
+-- Running upgrade -> a1: first
+CREATE TABLE t (a INT);
+-- Running upgrade a1, b2 -> m3: merge
+SELECT 1;
+-- Running downgrade m3 -> a1, b2: merge
+SELECT 2;
+-- Running downgrade a1 -> : first
+DROP TABLE t;
+COMMIT;
+"""
+    units = split_script(script, "postgres", "")
+    assert [(u.sql.split()[0], u.revision) for u in units] == [
+        ("BEGIN;", None),
+        ("CREATE", None),
+        ("CREATE", "a1"),
+        ("SELECT", "m3"),
+        ("SELECT", "m3"),
+        ("DROP", "a1"),
+        ("COMMIT;", "a1"),
+    ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _RUNNING = re.compile(r"^-- Running (?:upgrade|downgrade) .*?-> ?([^:]*)(?::|$)")
-_FROM = re.compile(r"^-- Running (upgrade|downgrade) (.*?) ->")
+_FROM = re.compile(r"^-- Running (upgrade|downgrade) (.*?) ?->")  # from base: no ids
 
 
 @dataclass(frozen=True)
