@@ -344,6 +344,32 @@ def test_an_operation_on_a_table_the_model_never_saw() -> None:
         _inspector(model).get_columns("ghost")
 
 
+def test_column_foreign_keys_survive_alembic_having_used_the_operation() -> None:
+    # By the time the model sees an operation, Alembic has put its columns on a
+    # Table; a plain Column copy would then lose the column's ForeignKey.
+    create = ops.CreateTableOp(
+        "orders",
+        [
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id", name="fk_c")),
+            sa.Column("shop_id", sa.Integer()),
+            sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name="fk_s", ondelete="CASCADE"),
+        ],
+    )
+    add = ops.AddColumnOp(
+        "orders", sa.Column("agent_id", sa.Integer(), sa.ForeignKey("agents.id", name="fk_a"))
+    )
+    create.to_table()  # what Alembic's create_table does with it
+    sa.Table("orders", sa.MetaData(), add.column)  # and what its add_column does
+    model = _model(create, add)
+    fks = _inspector(model).get_foreign_keys("orders")
+    assert sorted((f["name"], f["referred_table"], f["options"]) for f in fks) == [
+        ("fk_a", "agents", {}),
+        ("fk_c", "customers", {}),
+        ("fk_s", "shops", {"ondelete": "CASCADE"}),
+    ]
+
+
 def test_batch_calls_apply_to_the_batch_table() -> None:
     model = _model(_customers())
     calls = [

@@ -51,10 +51,33 @@ def _table_of(operation: Any, batch_table: str | None) -> str:
     return str(name)
 
 
+def _detached(column: sa.Column[Any], owned: Sequence[object] = ()) -> sa.Column[Any]:
+    """A copy of a column as the migration wrote it, its ForeignKey included.
+
+    By the time the model sees an operation, Alembic has put its columns on a
+    Table, and Column._copy() leaves out a ForeignKey the table's constraint
+    holds. `owned`: constraints given beside the columns, which keep their own.
+    """
+    copy = column._copy()
+    for fk in column.foreign_keys:
+        # by identity: `in` would compare SQL elements with ==
+        if fk.constraint is not None and not any(fk.constraint is o for o in owned):
+            copy.append_foreign_key(fk._copy())
+    return copy
+
+
 def _create_table(model: SchemaModel, op: ops.CreateTableOp, batch: str | None) -> None:
-    # to_table() builds a fresh Table (copying columns an earlier call attached)
-    table = from_table(op.to_table())
-    edit.create_table(model, table, if_not_exists=bool(op.if_not_exists))
+    # what op.to_table() builds, from columns that still carry their ForeignKeys
+    elements = [_detached(e, op.columns) if isinstance(e, sa.Column) else e for e in op.columns]
+    built = SchemaObjects().table(
+        op.table_name,
+        *elements,
+        schema=op.schema,
+        comment=op.comment,
+        _constraints_included=op._constraints_included,
+        **op.kw,
+    )
+    edit.create_table(model, from_table(built), if_not_exists=bool(op.if_not_exists))
 
 
 def _drop_table(model: SchemaModel, op: ops.DropTableOp, batch: str | None) -> None:
@@ -78,7 +101,7 @@ def _add_column(model: SchemaModel, op: ops.AddColumnOp, batch: str | None) -> N
     # As Alembic does: the column on a Table of its own, whose constraints and
     # indexes (from ForeignKey, unique=, index=, CheckConstraint) are added too.
     # A copy, so the operation's own Column is never attached to anything.
-    added = from_table(SchemaObjects().table(name, op.column._copy(), schema=op.schema))
+    added = from_table(SchemaObjects().table(name, _detached(op.column), schema=op.schema))
     edit.add_column(model, key, added.columns[0])
     for unique in added.uniques:
         edit.add_unique(model, key, unique)
