@@ -7,13 +7,20 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from sqlgen.cli import main
+from sqlgen.verify.postgres_server import (
+    Installation,
+    PostgresNotFound,
+    PostgresServer,
+    locate,
+    throwaway_server,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "shop"
@@ -75,3 +82,36 @@ def cli() -> Callable[..., Result]:
         return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+# --- a real PostgreSQL server, shared by the session ---
+
+
+@pytest.fixture(scope="session")
+def pg_installation() -> Installation:
+    try:
+        return locate()
+    except PostgresNotFound as exc:
+        require(str(exc))
+        raise  # not reached: require() skips or fails
+
+
+@pytest.fixture(scope="session")
+def postgres_server(pg_installation: Installation) -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the session."""
+    with throwaway_server(pg_installation) as server:
+        yield server
+
+
+@pytest.fixture
+def new_database(postgres_server: PostgresServer) -> Iterator[Callable[[], str]]:
+    """new_database(): the name of a fresh, empty database, dropped after the test."""
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(postgres_server.create_database())
+        return made[-1]
+
+    yield make
+    for name in made:
+        postgres_server.drop_database(name)

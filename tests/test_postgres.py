@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ from sqlgen.verify.postgres_server import (
     process_alive,
     throwaway_server,
 )
-from tests.conftest import require
 
 pytestmark = pytest.mark.postgres
 
@@ -40,37 +39,7 @@ Rows = list[tuple[Any, ...]]
 Snapshot = dict[str, Rows]
 
 
-# --- fixtures ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def pg_installation() -> Installation:
-    try:
-        return locate()
-    except PostgresNotFound as exc:
-        require(str(exc))
-        raise  # not reached: require() skips or fails
-
-
-@pytest.fixture(scope="session")
-def postgres_server(pg_installation: Installation) -> Iterator[PostgresServer]:
-    """One throwaway PostgreSQL server for the session."""
-    with throwaway_server(pg_installation) as server:
-        yield server
-
-
-@pytest.fixture
-def new_database(postgres_server: PostgresServer) -> Iterator[Callable[[], str]]:
-    """new_database(): the name of a fresh, empty database, dropped after the test."""
-    made: list[str] = []
-
-    def make() -> str:
-        made.append(postgres_server.create_database())
-        return made[-1]
-
-    yield make
-    for name in made:
-        postgres_server.drop_database(name)
+# pg_installation, postgres_server and new_database: see conftest.py
 
 
 # --- helpers -------------------------------------------------------------------------
