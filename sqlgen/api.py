@@ -51,6 +51,7 @@ from sqlgen.output import (
 from sqlgen.review import build_review, to_html
 from sqlgen.review import to_markdown as review_markdown
 from sqlgen.runtime.runner import dialect_available
+from sqlgen.snapshot import model_at, schema_script
 from sqlgen.verify.roundtrip import RoundTrip, Script, Verifier
 from sqlgen.verify.split import split_script
 from sqlgen.verify.targets import NotVerifiable, target_for
@@ -175,6 +176,20 @@ def dialect_table(root: Path, config_file: Path | None = None) -> list[DialectIn
     except NoMigrationsFound:
         project = None
     return [DialectInfo(p, dialect_available(p)) for p in profiles(project).values()]
+
+
+# --- the schema at a revision ------------------------------------------------------------
+
+
+def schema(workspace: Workspace, revision: str, dialect: str, out: Path | None = None) -> str:
+    """CREATE statements for the schema the migrations leave at `revision`, offline.
+
+    Written to `out` (atomically) when given.
+    """
+    text = schema_script(model_at(workspace, revision, dialect))
+    if out is not None:
+        atomic_write(out, text.encode("utf-8"))
+    return text
 
 
 # --- generating SQL ------------------------------------------------------------------

@@ -206,6 +206,31 @@ def show(state: State, revision: str, as_json: bool) -> None:
     _print_revisions(state.guard(lambda: api.show(workspace, revision)), as_json, True)
 
 
+@main.command()
+@click.argument("revision", default="heads")
+@click.option("-d", "--dialect", required=True, metavar="NAME", help="The dialect to print for.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the script to this file instead of printing it.",
+)
+@click.pass_obj
+def schema(state: State, revision: str, dialect: str, out: Path | None) -> None:
+    """Print the schema at REVISION (default: heads) as CREATE statements.
+
+    The migrations are replayed offline from base and the schema they leave is
+    printed as the DDL that builds it, compiled for the dialect: the end state a
+    reviewer can read beside the change scripts. `base` prints an empty schema.
+    """
+    workspace = state.open()
+    text = state.guard(lambda: api.schema(workspace, revision, dialect, out))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"wrote {out}", err=True)
+
+
 # --- upgrade / downgrade ---------------------------------------------------------------
 
 

@@ -283,6 +283,20 @@ class GenerationFailed(SqlgenError):
         return lines
 
 
+class SchemaUnknown(SqlgenError):
+    """The schema at a revision has tables whose shape sqlgen cannot know offline."""
+
+    def __init__(self, dialect: str, at: Sequence[str], reasons: Sequence[str]) -> None:
+        self.dialect = dialect
+        self.at = list(at)
+        self.reasons = list(reasons)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        at = ", ".join(self.at) or "base"
+        return [f"schema at {at} for {self.dialect}: {reason}" for reason in self.reasons]
+
+
 class OverrideError(SqlgenError):
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path

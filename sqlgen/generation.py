@@ -216,9 +216,18 @@ class Generation:
     failures: list[RevisionFailure] = field(default_factory=list)
 
 
-def render_outputs(
+@dataclass
+class RangeRuns:
+    """A range run offline for every requested dialect, nothing rendered yet."""
+
+    plan: Plan
+    settings: RunSettings
+    runs: list[DialectRun]
+
+
+def run_range(
     workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
-) -> Generation:
+) -> RangeRuns:
     targets = resolve_dialects(workspace, request.dialects)
     plan = workspace.graph.plan(request.direction, request.spec)
     settings = _run_settings(workspace, request)
@@ -230,7 +239,14 @@ def render_outputs(
         runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings, seed))
         if progress:
             progress(profile.name, len(plan.steps), len(plan.steps))
+    return RangeRuns(plan, settings, runs)
 
+
+def render_outputs(
+    workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
+) -> Generation:
+    ran = run_range(workspace, request, progress)
+    plan, settings, runs = ran.plan, ran.settings, ran.runs
     scripts: dict[str, Rendered] = {}
     files: list[OutputFile] = []
     for run in runs:

@@ -22,6 +22,7 @@ RANKS = {
     "sqlgen.workspace": 1,
     "sqlgen.generation": 1,
     "sqlgen.drift": 1,
+    "sqlgen.snapshot": 1,
     "sqlgen.config": 2,
     "sqlgen.scripts": 2,
     "sqlgen.graph": 2,

@@ -1,0 +1,64 @@
+"""The schema at a revision, from the model an offline upgrade leaves.
+
+`model_at` runs `upgrade base:REV` for one dialect and keeps only the model;
+`schema_script` prints it as the CREATE statements that would build it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlgen import __version__
+from sqlgen.dialects import Profile
+from sqlgen.errors import GenerationFailed, SchemaUnknown
+from sqlgen.generation import GenerateRequest, run_range
+from sqlgen.model import SchemaModel, UncertainTable
+from sqlgen.render.schema import render_schema
+from sqlgen.runtime.runner import build_dialect
+from sqlgen.workspace import Workspace, resolve_dialects
+
+
+@dataclass(frozen=True)
+class ModelAt:
+    profile: Profile
+    at: tuple[str, ...]  # the heads the schema is at; () for base
+    revisions: int  # how many revisions were replayed
+    model: SchemaModel
+
+
+def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
+    """The model after upgrading an empty database to `revision` (base: empty)."""
+    (profile,) = resolve_dialects(workspace, [dialect])
+    if revision == "base":
+        return ModelAt(profile, (), 0, SchemaModel(default_schema=profile.default_schema))
+    request = GenerateRequest("upgrade", f"base:{revision}", [profile.name], write=False)
+    ran = run_range(workspace, request)
+    (run,) = ran.runs
+    if run.failures:
+        raise GenerationFailed(run.failures)
+    assert run.model_end is not None
+    return ModelAt(profile, ran.plan.end, len(ran.plan.steps), run.model_end)
+
+
+def unknowns(model: SchemaModel) -> list[str]:
+    """Why each table whose shape is unknown is unknown, as sentences."""
+    reasons = [str(UncertainTable(key[1], why)) for key, why in model.uncertain.items()]
+    if model.unknown is not None:
+        reasons.append(str(UncertainTable(None, model.unknown, whole=True)))
+    return reasons
+
+
+def schema_script(snapshot: ModelAt) -> str:
+    """CREATE statements for the schema; SchemaUnknown when part of it cannot be known."""
+    profile = snapshot.profile
+    at = ", ".join(snapshot.at) or "base"
+    header = [
+        f"Schema at {at} for {profile.name} ({profile.description or profile.name}), "
+        f"as {snapshot.revisions} revision(s) leave an empty database",
+        f"Built offline by sqlgen {__version__} from the migrations; the version table "
+        "is not shown.",
+    ]
+    try:
+        return render_schema(snapshot.model, profile, build_dialect(profile), header)
+    except UncertainTable as exc:
+        raise SchemaUnknown(profile.name, snapshot.at, unknowns(snapshot.model)) from exc
