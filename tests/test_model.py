@@ -829,3 +829,25 @@ def test_alembic_autogenerate_compares_against_the_model() -> None:
     kinds = [d[0][0] if isinstance(d, list) else d[0] for d in upgrade.as_diffs()]
     # email's length, and the orders table (with its index) the metadata lacks
     assert sorted(kinds) == ["modify_type", "remove_index", "remove_table"]
+
+
+def test_inspected_types_are_the_classes_the_database_reflects() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    from sqlgen.model.reflected import as_reflected
+
+    pg = postgresql.dialect()
+    assert repr(as_reflected(sa.String(30), pg)) == "VARCHAR(length=30)"
+    assert isinstance(as_reflected(sa.DateTime(), pg), postgresql.TIMESTAMP)
+    assert repr(as_reflected(sa.Numeric(10, 2), pg)) == "NUMERIC(precision=10, scale=2)"
+    # not certain (time zone, a named enum): the migration's own type is kept
+    with_zone = sa.DateTime(timezone=True)
+    assert as_reflected(with_zone, pg) is with_zone
+    mood = sa.Enum("happy", "sad", name="mood")
+    assert as_reflected(mood, pg) is mood
+    model = _model(_customers())
+    columns = _inspector(model, runner.build_dialect(dialects.load_profiles()["postgresql"]))
+    assert [repr(c["type"]) for c in columns.get_columns("customers")][:2] == [
+        "INTEGER()",
+        "VARCHAR(length=255)",
+    ]

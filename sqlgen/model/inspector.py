@@ -30,6 +30,7 @@ from sqlalchemy.engine.interfaces import (
 from sqlalchemy.engine.reflection import Inspector, ObjectKind, ObjectScope
 from sqlalchemy.exc import NoSuchTableError
 
+from sqlgen.model.reflected import as_reflected
 from sqlgen.model.schema import (
     ColumnModel,
     SchemaModel,
@@ -163,7 +164,7 @@ class ModelInspector(Inspector):
         self, table_name: str, schema: str | None = None, **kw: Any
     ) -> list[ReflectedColumn]:
         table = self._table(table_name, schema)
-        return [_column(table, c) for c in table.columns]
+        return [_column(table, c, self.dialect) for c in table.columns]
 
     def get_pk_constraint(
         self, table_name: str, schema: str | None = None, **kw: Any
@@ -371,10 +372,12 @@ def _autoincrement(table: TableModel, column: ColumnModel) -> bool:
     )
 
 
-def _column(table: TableModel, column: ColumnModel) -> ReflectedColumn:
+def _column(table: TableModel, column: ColumnModel, dialect: Dialect) -> ReflectedColumn:
+    reflected = as_reflected(column.type, dialect)
     found: ReflectedColumn = {
         "name": column.name,
-        "type": column.type.copy(),  # each caller gets its own, as from a database
+        # as the database would report it; each caller gets its own, as from a database
+        "type": reflected.copy() if reflected is column.type else reflected,
         "nullable": column.nullable,
         "default": column.server_default,
         "autoincrement": _autoincrement(table, column),
