@@ -78,9 +78,14 @@ def capture(
     workspace = api.open_project(root)
     plan = workspace.graph.plan(direction, spec)  # type: ignore[arg-type]
     known = load_profiles()
+    seed = workspace.graph.history_before(plan)
     return [
         run_dialect(
-            plan.steps, plan.starts_at_base, find_profile(name, known), settings or RunSettings()
+            plan.steps,
+            plan.starts_at_base,
+            find_profile(name, known),
+            settings or RunSettings(),
+            seed,
         )
         for name in dialects
     ]

@@ -19,7 +19,7 @@ from sqlgen.review import SECTIONS, Review, build_review, section_id, to_html, t
 from sqlgen.review.html import highlight_sql
 from sqlgen.runtime.runner import RunSettings, run_dialect
 
-from .projects import make_project, revision_source
+from .projects import line_of, make_project, revision_source
 
 DIALECTS = ("postgresql", "sqlite")
 GENERATOR = {"sqlgen": "0.1.0", "alembic": "1.20.1", "sqlglot": "30.30.0"}
@@ -47,9 +47,14 @@ class Captured:
     scripts: dict[str, str]
 
 
-def _runs(plan: Plan, settings: RunSettings, dialects: Sequence[str]) -> list[DialectRun]:
+def _runs(
+    workspace: api.Workspace, plan: Plan, settings: RunSettings, dialects: Sequence[str]
+) -> list[DialectRun]:
     profiles = load_profiles()
-    return [run_dialect(plan.steps, plan.starts_at_base, profiles[d], settings) for d in dialects]
+    seed = workspace.graph.history_before(plan)
+    return [
+        run_dialect(plan.steps, plan.starts_at_base, profiles[d], settings, seed) for d in dialects
+    ]
 
 
 def _scripts(plan: Plan, runs: Sequence[DialectRun]) -> dict[str, str]:
@@ -72,7 +77,8 @@ def _capture(
     settings = settings or RunSettings()
     up = workspace.graph.plan("upgrade", "base:heads")
     down = workspace.graph.plan("downgrade", "heads:base")
-    upgrade, downgrade = _runs(up, settings, dialects), _runs(down, settings, dialects)
+    upgrade = _runs(workspace, up, settings, dialects)
+    downgrade = _runs(workspace, down, settings, dialects)
     scripts = _scripts(up, upgrade) | _scripts(down, downgrade)
     checksums = {path: hashlib.sha256(text.encode()).hexdigest() for path, text in scripts.items()}
     review = build_review(
@@ -262,11 +268,13 @@ def test_review_is_deterministic(example_dir: Path, shop: Captured) -> None:
 # --- REVIEW.md ----------------------------------------------------------------------------
 
 
-def test_markdown_has_every_section_in_order(shop: Captured) -> None:
+def test_markdown_has_every_section_in_order(example_dir: Path, shop: Captured) -> None:
     text = to_markdown(shop.review)
     headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
     assert headings == list(SECTIONS)
-    assert "- column renamed: gift_note to gift_message (line 40)" in text
+    rename = example_dir / "migrations/versions/0010_rename_gift_note.py"
+    line = line_of(rename, "batch_op.alter_column(")
+    assert f"- column renamed: gift_note to gift_message (line {line})" in text
     assert "| CREATE TABLE | 5 | 7 | 0 | 3 |" in text
     assert "- Data deleted from: `products`" in text
     assert "Findings: 1 error, 1 warning, 0 info; 1 suppressed." in text
