@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlgen import __version__
+from sqlgen.authoring import RevisionRequest, WrittenRevision, write_revision
 from sqlgen.config import Project, load_project
 from sqlgen.dialects import Profile
 from sqlgen.drift import Drift, compare, expected_output
@@ -63,6 +64,7 @@ __all__ = [
     "GenerateResult",
     "GenerationFailed",
     "Progress",
+    "RevisionRequest",
     "Workspace",
     "__version__",
     "all_dialects",
@@ -190,6 +192,14 @@ def schema(workspace: Workspace, revision: str, dialect: str, out: Path | None =
     if out is not None:
         atomic_write(out, text.encode("utf-8"))
     return text
+
+
+# --- writing a new revision ----------------------------------------------------------------
+
+
+def revision(workspace: Workspace, request: RevisionRequest) -> WrittenRevision:
+    """Write a new revision file from the project's template (autogenerate: offline)."""
+    return write_revision(workspace, request)
 
 
 # --- generating SQL ------------------------------------------------------------------

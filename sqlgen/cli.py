@@ -231,6 +231,69 @@ def schema(state: State, revision: str, dialect: str, out: Path | None) -> None:
         click.echo(f"wrote {out}", err=True)
 
 
+@main.command()
+@click.option("-m", "--message", required=True, help="What the revision does (its docstring).")
+@click.option(
+    "--autogenerate",
+    is_flag=True,
+    help="Fill upgrade()/downgrade() by comparing --metadata with the schema at the heads.",
+)
+@click.option(
+    "--metadata",
+    metavar="MODULE:ATTR",
+    help="The target MetaData for --autogenerate, e.g. app.models:Base.metadata.",
+)
+@click.option(
+    "-d",
+    "--dialect",
+    metavar="NAME",
+    help="Compare as this dialect (default: the project's source dialect).",
+)
+@click.option("--head", default="head", show_default=True, help="The head to base it on.")
+@click.option("--splice", is_flag=True, help="Allow a --head that is not a head (a new branch).")
+@click.option("--branch-label", "branch_labels", multiple=True, help="Branch label (repeatable).")
+@click.option("--depends-on", multiple=True, metavar="REV", help="A dependency (repeatable).")
+@click.option("--rev-id", help="Use this revision id instead of a random one.")
+@click.option(
+    "--version-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write into this one of the version locations.",
+)
+@click.option("--render-as-batch", is_flag=True, help="Render the changes as batch operations.")
+@click.option("--compare-server-default", is_flag=True, help="Compare server defaults too.")
+@json_option
+@click.pass_obj
+def revision(state: State, as_json: bool, **kw: Any) -> None:
+    """Write a new revision file from the project's script.py.mako.
+
+    With --autogenerate, Alembic's own comparison runs against the schema the
+    migrations leave at the heads, modelled offline: no database is needed and
+    env.py is not run.
+    """
+    workspace = state.open()
+    request = api.RevisionRequest(
+        kw["message"],
+        autogenerate=kw["autogenerate"],
+        metadata=kw["metadata"],
+        dialect=kw["dialect"],
+        head=kw["head"],
+        splice=kw["splice"],
+        branch_labels=kw["branch_labels"],
+        depends_on=kw["depends_on"],
+        rev_id=kw["rev_id"],
+        version_path=kw["version_path"],
+        render_as_batch=kw["render_as_batch"],
+        compare_server_default=kw["compare_server_default"],
+    )
+    written = state.guard(lambda: api.revision(workspace, request))
+    path = workspace.relative(written.path)
+    if as_json:
+        emit_json({"revision": written.revision, "path": path, "changes": written.changes})
+        return
+    found = f", {written.changes} change(s) found" if kw["autogenerate"] else ""
+    click.echo(f"wrote {path} (revision {written.revision}{found})")
+
+
 # --- upgrade / downgrade ---------------------------------------------------------------
 
 

@@ -60,6 +60,7 @@ class Project:
     options: Options
     config_files: tuple[Path, ...] = field(default=())
     alembic_ini: Path | None = None
+    alembic_toml: Path | None = None  # a pyproject.toml with [tool.alembic]
 
 
 # --- value parsing --------------------------------------------------------------
@@ -339,7 +340,7 @@ def load_project(
 
     options = _options(root, merged, env, overrides or {})
     files = tuple(dict.fromkeys(s.path for s in sources))
-    return Project(root, layout, options, files, alembic_ini)
+    return Project(root, layout, options, files, alembic_ini, alembic_toml)
 
 
 def _options(

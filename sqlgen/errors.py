@@ -297,6 +297,23 @@ class SchemaUnknown(SqlgenError):
         return [f"schema at {at} for {self.dialect}: {reason}" for reason in self.reasons]
 
 
+class MetadataImportError(SqlgenError):
+    """The target metadata for autogenerate could not be loaded."""
+
+    def __init__(self, spec: str, reason: str) -> None:
+        self.spec = spec
+        self.reason = reason
+        super().__init__(f"cannot load the target metadata {spec}: {reason}")
+
+
+class RevisionNotWritten(SqlgenError):
+    """Alembic declined to write the new revision (e.g. several heads and no --head)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"no revision written: {reason}")
+
+
 class OverrideError(SqlgenError):
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path

@@ -23,6 +23,7 @@ RANKS = {
     "sqlgen.generation": 1,
     "sqlgen.drift": 1,
     "sqlgen.snapshot": 1,
+    "sqlgen.authoring": 1,
     "sqlgen.config": 2,
     "sqlgen.scripts": 2,
     "sqlgen.graph": 2,
