@@ -263,7 +263,7 @@ def schema(state: State, revision: str, dialect: str, out: Path | None) -> None:
 @click.option("--compare-server-default", is_flag=True, help="Compare server defaults too.")
 @json_option
 @click.pass_obj
-def revision(state: State, as_json: bool, **kw: Any) -> None:
+def revision(state: State, /, as_json: bool, **kw: Any) -> None:
     """Write a new revision file from the project's script.py.mako.
 
     With --autogenerate, Alembic's own comparison runs against the schema the
