@@ -96,6 +96,8 @@ class OperationCall:
     operation: Any  # an alembic.operations.ops.MigrateOperation
     line: int | None
     batch_table: str | None = None  # set when invoked inside op.batch_alter_table()
+    # the table it acts on as the schema model had it just before (None: not known)
+    table_before: TableModel | None = None
 
 
 @dataclass(frozen=True)

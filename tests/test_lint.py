@@ -20,6 +20,9 @@ from sqlgen.lint.rules import CHECKS, rewrites_table
 from sqlgen.runtime.runner import RunSettings
 
 from .lint_helpers import (
+    BASE,
+    BASE_DOWNGRADE,
+    BASE_UPGRADE,
     REV,
     WHOLE,
     capture,
@@ -29,7 +32,7 @@ from .lint_helpers import (
     migration,
     rules_of,
 )
-from .projects import line_of
+from .projects import line_of, make_project, revision_source
 
 AUTOCOMMIT = "with op.get_context().autocommit_block():"
 
@@ -351,7 +354,7 @@ def test_sg206_type_change_that_rewrites(tmp_path: Path) -> None:
         upgrade="""
             op.alter_column('orders', 'user_id', existing_type=sa.Integer(), type_=sa.BigInteger())
             op.alter_column('users', 'name', existing_type=sa.String(50), type_=sa.String(20))
-            op.alter_column('users', 'email', type_=sa.String(200))
+            op.alter_column('users', 'email', type_=sa.String(50))
         """,
     )
     findings = lint_upgrade(m)
@@ -362,7 +365,27 @@ def test_sg206_type_change_that_rewrites(tmp_path: Path) -> None:
     ]
     assert findings[0].message.startswith("changes orders.user_id from INT to BIGINT")
     assert "VARCHAR(50) to VARCHAR(20)" in findings[1].message
-    assert "no existing_type given" in findings[2].message
+    # no existing_type: the old type, VARCHAR(100), comes from the schema model
+    assert findings[2].message.startswith(
+        "changes users.email from VARCHAR(100) to VARCHAR(50) (no existing_type given; "
+        "the old type is sqlgen's schema model's)"
+    )
+
+
+def test_sg206_without_existing_type_the_model_knows_the_old_type(tmp_path: Path) -> None:
+    widening = migration(
+        tmp_path / "w", upgrade="op.alter_column('users', 'email', type_=sa.Text())"
+    )
+    assert lint_upgrade(widening) == []  # VARCHAR(100) to TEXT: no rewrite
+    unknown = migration(
+        tmp_path / "u",
+        upgrade="""
+            op.execute("ALTER TABLE users FROBNICATE")
+            op.alter_column('users', 'email', type_=sa.Text())
+        """,
+    )
+    (finding,) = [f for f in lint_upgrade(unknown) if f.rule == "SG206"]
+    assert "(the old type is not known, so it cannot be shown to be safe)" in finding.message
 
 
 def test_sg206_not_for_widening_varchar_or_to_text(tmp_path: Path) -> None:
@@ -1159,3 +1182,50 @@ def test_lint_runs_without_click() -> None:
     code = "import sys, sqlgen.lint; print('click' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+# A project's own operation that creates a table through Alembic's impl: neither an
+# op.create_table nor SQL the migration wrote. Only the schema model sees the table.
+OWN_OPERATION = """
+from alembic.operations import MigrateOperation, Operations
+
+
+@Operations.register_operation("create_ledger_for_lint_tests")
+class CreateLedger(MigrateOperation):
+    def __init__(self, name):
+        self.name = name
+
+    @classmethod
+    def create_ledger_for_lint_tests(cls, operations, name):
+        return operations.invoke(cls(name))
+
+
+@Operations.implementation_for(CreateLedger)
+def _create_ledger(operations, operation):
+    operations.impl.create_table(
+        sa.Table(operation.name, sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    )
+"""
+
+
+def test_a_table_only_the_schema_model_saw_created_is_new(tmp_path: Path) -> None:
+    root = make_project(
+        tmp_path,
+        {
+            "0001_base.py": revision_source(BASE, None, BASE_UPGRADE, BASE_DOWNGRADE),
+            "0002_ledger.py": revision_source(
+                "ledger02", BASE, "op.create_ledger_for_lint_tests('ledger')", header=OWN_OPERATION
+            ),
+            "0003_amount.py": revision_source(
+                "amount03",
+                "ledger02",
+                "op.add_column('ledger', sa.Column('amount', sa.Integer(), nullable=False))",
+            ),
+        },
+    )
+    runs = capture(root, "upgrade", f"{BASE}:heads", ["postgresql"])
+    assert runs[0].failures == []
+    # `ledger` was created in the range, so the NOT NULL column cannot meet old rows
+    assert [f for f in lint(runs, [], LintConfig()) if f.rule == "SG403"] == []
+    later = capture(root, "upgrade", "ledger02:heads", ["postgresql"])
+    assert [f.rule for f in lint(later, [], LintConfig()) if f.rule == "SG403"] == ["SG403"]

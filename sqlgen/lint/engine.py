@@ -155,11 +155,12 @@ TableKey = tuple[str | None, str]
 
 @dataclass(frozen=True)
 class CreatedInRange:
-    """What "existing table" means today: not created earlier in the same range.
+    """Whether a table existed, with data it may hold, before a point of the range.
 
-    There is no live schema offline. Rules only ask `existed_before()`, and
-    `table_facts()` is the one place that builds the answer, so a schema model can
-    replace it there.
+    A table the range created before that point is new (and empty); any other
+    is taken to exist. Creations are found in the operations and the SQL the
+    migrations wrote, call by call, and in the schema model, step by step: the
+    model also sees the tables a project's own operations create.
     """
 
     created: dict[TableKey, Position]
@@ -177,8 +178,19 @@ class CreatedInRange:
         return created is None or created >= at
 
 
+def _created_by_model(run: DialectRun) -> dict[TableKey, int]:
+    """The step that created each table, as the schema model saw the run."""
+    found: dict[TableKey, int] = {}
+    for step_index, capture in enumerate(run.steps):
+        for (schema, name), (before, after) in capture.tables_changed.items():
+            if before is None and after is not None:
+                key = (schema.lower() if schema else None, name.lower())
+                found.setdefault(key, step_index)
+    return found
+
+
 def table_facts(run: DialectRun, statements: Sequence[Sequence[Statement]]) -> TableFacts:
-    """The tables each run's steps create (by operation or in their own SQL), and where."""
+    """The tables each run's steps create, and where."""
     facts = CreatedInRange({}, run.profile.default_schema)
     for step_index, capture in enumerate(run.steps):
         for call_index, call in enumerate(capture.calls):
@@ -203,6 +215,10 @@ def table_facts(run: DialectRun, statements: Sequence[Sequence[Statement]]) -> T
                 if isinstance(table, exp.Table):
                     key = facts.key(table.name, table.db or None)
                     facts.created.setdefault(key, (step_index, statement.call_index))
+    for key, step_index in _created_by_model(run).items():
+        # within its step, the call is not known: new only from the next step on
+        if key not in facts.created:
+            facts.created[key] = (step_index, len(run.steps[step_index].calls))
     return facts
 
 

@@ -143,8 +143,8 @@ Position = tuple[int, int]  # (step index, call index) within one dialect's run
 class TableFacts(Protocol):
     """What is known about the tables a migration touches.
 
-    Today only "created earlier in the same range"; a schema model can answer the
-    same question later without the rules changing.
+    "Created earlier in the same range", by the operations, the migrations' own SQL
+    and the schema model.
     """
 
     def existed_before(self, table: str | None, schema: str | None, at: Position) -> bool: ...

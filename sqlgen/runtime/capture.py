@@ -182,6 +182,16 @@ class Recorder:
     def apply_sql(self, sql: str, line: int | None = None) -> None:
         apply_sql(self.model, sql, self.sqlglot_dialect, self.where(line))
 
+    def table_of(self, operation: object, batch_table: str | None = None) -> TableModel | None:
+        """The table an operation acts on, as the model has it now; None when not known."""
+        name = getattr(operation, "table_name", None) or batch_table
+        if not name or self.model.unknown is not None:
+            return None
+        key = self.model.find(name, getattr(operation, "schema", None))
+        if key is None or key in self.model.uncertain:
+            return None
+        return self.model.tables[key]
+
     def applied(self, call: OperationCall) -> None:
         """An operation ran without error: the model follows it."""
         apply_operation(self.model, call.operation, call.batch_table, self.where(call.line))
@@ -492,7 +502,7 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
     invoke_plain = operations.invoke
 
     def invoke(operation: Any) -> Any:
-        call = OperationCall(operation, recorder.line())
+        call = OperationCall(operation, recorder.line(), None, recorder.table_of(operation))
         recorder.calls.append(call)
         recorder.operations.append(operation)
         try:
@@ -507,7 +517,7 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
     def batch_invoke(self: BatchOperations, operation: Any) -> Any:
         # batch operations are only collected here; their SQL comes when the block ends
         table = getattr(self.impl, "table_name", None)
-        call = OperationCall(operation, recorder.line(), table)
+        call = OperationCall(operation, recorder.line(), table, recorder.table_of(operation, table))
         recorder.calls.append(call)
         recorder.batched.append(call)
         return batch_invoke_plain(self, operation)

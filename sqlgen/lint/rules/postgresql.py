@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from sqlgen.captured import OperationCall
 from sqlgen.lint.model import (
     Hit,
     StepView,
@@ -211,19 +212,28 @@ def _type_sql(type_: Any) -> str:
     return data_type.sql(dialect="postgres") if data_type is not None else "?"
 
 
+def _type_before(call: OperationCall) -> Any:
+    """The column's type before the call: as the migration says, else as the model has it."""
+    operation = call.operation
+    if operation.existing_type is not None:
+        return operation.existing_type
+    column = call.table_before.column(operation.column_name) if call.table_before else None
+    return column.type if column is not None else None
+
+
 def rewriting_type_change(view: StepView) -> Iterator[Hit]:
     for index, call in view.calls():
         operation = call.operation
-        if (
-            isinstance(operation, ops.AlterColumnOp)
-            and operation.modify_type is not None
-            and _existing(view, index, operation)
-            and rewrites_table(operation.existing_type, operation.modify_type)
-        ):
+        if not (isinstance(operation, ops.AlterColumnOp) and operation.modify_type is not None):
+            continue
+        before = _type_before(call)
+        if _existing(view, index, operation) and rewrites_table(before, operation.modify_type):
             table = qualified(operation.table_name, operation.schema)
-            change = f"{_type_sql(operation.existing_type)} to {_type_sql(operation.modify_type)}"
-            if operation.existing_type is None:
-                change += " (no existing_type given, so it cannot be shown to be safe)"
+            change = f"{_type_sql(before)} to {_type_sql(operation.modify_type)}"
+            if before is None:
+                change += " (the old type is not known, so it cannot be shown to be safe)"
+            elif operation.existing_type is None:
+                change += " (no existing_type given; the old type is sqlgen's schema model's)"
             yield Hit(call.line, f"changes {table}.{operation.column_name} from {change}")
     for statement in view.raw_statements():
         expression = statement.expression
