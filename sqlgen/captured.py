@@ -143,6 +143,7 @@ class DialectRun:
     # the schema model where the range starts and where it ends (or where it failed)
     model_start: SchemaModel | None = None
     model_end: SchemaModel | None = None
+    dialect: Any = None  # the SQLAlchemy Dialect the statements were compiled for
 
     @property
     def failures(self) -> list[RevisionFailure]:

@@ -72,11 +72,12 @@ def _capture(
     findings: Sequence[FakeFinding] = (),
     settings: RunSettings | None = None,
     dialects: Sequence[str] = DIALECTS,
+    spec: str = "base:heads",
 ) -> Captured:
     workspace = api.open_project(root)
     settings = settings or RunSettings()
-    up = workspace.graph.plan("upgrade", "base:heads")
-    down = workspace.graph.plan("downgrade", "heads:base")
+    up = workspace.graph.plan("upgrade", spec)
+    down = workspace.graph.undo(up)
     upgrade = _runs(workspace, up, settings, dialects)
     downgrade = _runs(workspace, down, settings, dialects)
     scripts = _scripts(up, upgrade) | _scripts(down, downgrade)
@@ -291,6 +292,23 @@ def test_markdown_has_every_section_in_order(example_dir: Path, shop: Captured) 
 # --- REVIEW.html --------------------------------------------------------------------------
 
 
+def test_tables_are_shown_before_and_after_the_range(example_dir: Path) -> None:
+    later = _capture(example_dir, spec="e83b4f2c6d08:heads")
+    order_items = later.review.table("order_items")
+    assert order_items is not None and order_items.shape is not None
+    shape = order_items.shape
+    assert shape.dialect == "postgresql"  # the first reviewed dialect by name
+    assert shape.before is not None and "gift_note VARCHAR(100)" in shape.before
+    assert shape.after is not None and "gift_message VARCHAR(500)" in shape.after
+    audit = later.review.table("audit_events")
+    assert audit is not None and audit.shape is not None and audit.shape.before is None
+    text = to_markdown(later.review)
+    assert "Before the range (postgresql):\n\n```sql\nCREATE TABLE order_items (" in text
+    assert "Before the range (postgresql): not there." in text
+    page = to_html(later.review, later.scripts)
+    assert "<summary>Before and after the range" in page
+
+
 def test_html_has_every_section_with_content(shop: Captured) -> None:
     page = Page(to_html(shop.review, shop.scripts))
     expected = [section_id(title) for title in (*SECTIONS, "SQL scripts")]
@@ -303,7 +321,8 @@ def test_html_has_every_section_with_content(shop: Captured) -> None:
     assert "base:heads" in page.text_of("Range")
     assert "0010_rename_gift_note.py" in page.text_of("Revisions")
     touched = page.text_of("Tables touched")
-    order_items = touched[touched.index("order_items") : touched.index("orders ")]
+    # from order_items' first revision to the first of orders, the next table
+    order_items = touched[touched.index("create order items") : touched.index("create orders")]
     assert "column added: gift_note VARCHAR(100), nullable" in order_items
     assert "column renamed: gift_note to gift_message" in order_items
 
@@ -343,7 +362,9 @@ def test_html_highlights_and_escapes_the_sql(shop: Captured) -> None:
     assert "price >= 0" not in text
     assert '<span class="str">&#x27;GIFT-10&#x27;</span>' in text
     # the page shows each script exactly: tags removed and entities decoded, it is the text
-    assert page.pre_text == [shop.scripts[path] for path in sorted(shop.scripts)]
+    # (the scripts come last; the tables' before-and-after DDL comes before them)
+    scripts = page.pre_text[-len(shop.scripts) :]
+    assert scripts == [shop.scripts[path] for path in sorted(shop.scripts)]
 
 
 def test_highlighting_keeps_hostile_text_inert() -> None:

@@ -23,6 +23,7 @@ from sqlgen.review.model import (
     Finding,
     Review,
     RevisionFlags,
+    TableShape,
     ids_text,
     section_id,
     where,
@@ -172,6 +173,7 @@ def _revisions(review: Review, anchors: Mapping[str, str]) -> str:
 def _tables(review: Review, anchors: Mapping[str, str]) -> str:
     if not review.tables:
         return _p("No table is touched.")
+    sqlglot_of = {d.name: d.sqlglot for d in review.dialects}
     blocks = []
     for table in review.tables:
         items = []
@@ -184,7 +186,27 @@ def _tables(review: Review, anchors: Mapping[str, str]) -> str:
             message = escape(review.message_of(revision))
             items.append(f"<li>{_code(revision)} {message}<ul>{changes}</ul></li>")
         blocks.append(f"<h3>{_code(table.name)}</h3>\n<ul>{''.join(items)}</ul>")
+        if table.shape is not None:
+            blocks.append(_shape(table.shape, sqlglot_of.get(table.shape.dialect)))
     return "\n".join(blocks)
+
+
+def _shape(shape: TableShape, dialect: str | None) -> str:
+    """The table before and after the range, side by side in one collapsed block."""
+
+    def shown(when: str, ddl: str | None, absent: str) -> str:
+        if ddl is None:
+            return f"<p>{escape(when)}: {escape(absent)}</p>"
+        code = highlight_sql(ddl, dialect)
+        return f'<p>{escape(when)}:</p><pre class="sql"><code>{code}</code></pre>'
+
+    return (
+        f"<details><summary>Before and after the range "
+        f'<span class="muted">({escape(shape.dialect)})</span></summary>\n'
+        + shown("Before", shape.before, "not there")
+        + shown("After", shape.after, "dropped")
+        + "</details>"
+    )
 
 
 def _statements(review: Review, anchors: Mapping[str, str]) -> str:

@@ -11,6 +11,7 @@ from sqlgen.review.model import (
     Finding,
     Review,
     RevisionFlags,
+    TableShape,
     ids_text,
     where,
 )
@@ -103,7 +104,23 @@ def _tables(review: Review) -> list[str]:
                 if c.revision == revision
             ]
         blocks.append("\n".join(lines))
+        if table.shape is not None:
+            blocks += _shape(table.shape)
     return blocks
+
+
+def _shape(shape: TableShape) -> list[str]:
+    """The table before and after the range, as fenced SQL."""
+
+    def shown(when: str, ddl: str | None, absent: str) -> list[str]:
+        if ddl is None:
+            return [f"{when}: {absent}"]
+        return [f"{when}:", f"```sql\n{ddl}\n```"]
+
+    return [
+        *shown(f"Before the range ({shape.dialect})", shape.before, "not there."),
+        *shown("After it", shape.after, "dropped."),
+    ]
 
 
 def _statements(review: Review) -> list[str]:

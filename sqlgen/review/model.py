@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from sqlgen.captured import DialectRun, StepCapture
+from sqlgen.model import SchemaModel, UncertainTable
+from sqlgen.render.schema import render_statements, table_statements
 from sqlgen.review.operations import Found, changes_of_call, changes_of_statements
 from sqlgen.review.statements import counted_kind, order_kinds, parse_statements
 
@@ -126,9 +128,19 @@ class Change:
 
 
 @dataclass(frozen=True)
+class TableShape:
+    """A table before and after the range, as CREATE statements for one dialect."""
+
+    dialect: str
+    before: str | None  # None: the table was not there
+    after: str | None  # None: the range drops it
+
+
+@dataclass(frozen=True)
 class TableReview:
     name: str
     changes: tuple[Change, ...]  # in the order the revisions run
+    shape: TableShape | None = None  # None: no schema model to show it from
 
     @property
     def revisions(self) -> tuple[str, ...]:
@@ -278,7 +290,7 @@ def build_review(
         range=RangeInfo(plan_spec, tuple(start), tuple(end)),
         dialects=_dialects([*upgrade, *downgrade]),
         revisions=revisions,
-        tables=_tables(upgrade_changes),
+        tables=_tables(upgrade_changes, upgrade[0] if upgrade else None),
         statements=tuple(
             [_statement_counts(run, "upgrade") for run in upgrade]
             + [_statement_counts(run, "downgrade") for run in downgrade]
@@ -390,11 +402,36 @@ def _changes(runs: Sequence[DialectRun], position: Mapping[str, int]) -> list[Ch
     return changes
 
 
-def _tables(changes: Iterable[Change]) -> tuple[TableReview, ...]:
+def _tables(changes: Iterable[Change], shown: DialectRun | None) -> tuple[TableReview, ...]:
     by_table: dict[str, list[Change]] = {}
     for change in changes:
         by_table.setdefault(change.table, []).append(change)
-    return tuple(TableReview(name, tuple(by_table[name])) for name in sorted(by_table))
+    return tuple(
+        TableReview(name, tuple(by_table[name]), _shape(shown, name) if shown else None)
+        for name in sorted(by_table)
+    )
+
+
+def _shape(run: DialectRun, name: str) -> TableShape | None:
+    if run.model_start is None or run.model_end is None or run.dialect is None:
+        return None
+    before = _ddl(run, run.model_start, name)
+    after = _ddl(run, run.model_end, name)
+    return TableShape(run.profile.name, before, after)
+
+
+def _ddl(run: DialectRun, model: SchemaModel, name: str) -> str | None:
+    """The table as CREATE statements; a comment when its shape is unknown offline."""
+    schema, _, table = name.rpartition(".")
+    key = model.find(table, schema or None)
+    try:
+        model.check(key, table)
+    except UncertainTable as exc:
+        return f"-- {exc}"
+    if key is None:
+        return None
+    statements = table_statements(model.tables[key])
+    return "\n\n".join(render_statements(statements, run.profile, run.dialect))
 
 
 # --- statements, findings, flags --------------------------------------------------------

@@ -312,6 +312,7 @@ def run_dialect(
     run = _Run(profile, settings)
     translation = run.recorder.translation
     result = DialectRun(profile, translation.source_name if translation else None)
+    result.dialect = run.recorder.dialect
     with (
         warnings.catch_warnings(),
         deterministic_batch(),
