@@ -8,6 +8,7 @@ applies a whole captured step, in the order the database saw it.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlgen.model.schema import (
     CheckModel,
     ComputedModel,
     ForeignKeyModel,
+    IndexModel,
     PrimaryKeyModel,
     SchemaModel,
     Uncertainty,
@@ -30,6 +32,7 @@ from sqlgen.model.schema import (
 )
 from sqlgen.model.sql import apply_sql
 from sqlgen.model.tables import (
+    column_from,
     default_text,
     fresh_type,
     from_table,
@@ -64,6 +67,19 @@ def _detached(column: sa.Column[Any], owned: Sequence[object] = ()) -> sa.Column
         if fk.constraint is not None and not any(fk.constraint is o for o in owned):
             copy.append_foreign_key(fk._copy())
     return copy
+
+
+def _plain(column: sa.Column[Any]) -> bool:
+    """A column that brings no constraint, index or key along with it."""
+    return not (
+        column.primary_key
+        or column.unique
+        or column.index
+        or column.foreign_keys
+        or column.constraints
+        or column.computed is not None
+        or column.identity is not None
+    )
 
 
 def _create_table(model: SchemaModel, op: ops.CreateTableOp, batch: str | None) -> None:
@@ -101,7 +117,11 @@ def _add_column(model: SchemaModel, op: ops.AddColumnOp, batch: str | None) -> N
     # As Alembic does: the column on a Table of its own, whose constraints and
     # indexes (from ForeignKey, unique=, index=, CheckConstraint) are added too.
     # A copy, so the operation's own Column is never attached to anything.
-    added = from_table(SchemaObjects().table(name, _detached(op.column), schema=op.schema))
+    column = op.column
+    if _plain(column):  # nothing beside the column itself: no Table needed
+        edit.add_column(model, key, column_from(column))
+        return
+    added = from_table(SchemaObjects().table(name, _detached(column), schema=op.schema))
     edit.add_column(model, key, added.columns[0])
     for unique in added.uniques:
         edit.add_unique(model, key, unique)
@@ -152,8 +172,16 @@ def _alter_column(model: SchemaModel, op: ops.AlterColumnOp, batch: str | None) 
 
 def _create_index(model: SchemaModel, op: ops.CreateIndexOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
+    edit.add_index(model, key, _index_of(op), if_not_exists=bool(op.if_not_exists))
+
+
+def _index_of(op: ops.CreateIndexOp) -> IndexModel:
+    if op.index_name is not None and all(isinstance(c, str) for c in op.columns) and not op.kw:
+        # plain column names: what to_index() would give, without building a Table
+        columns = tuple(str(c) for c in op.columns)
+        return IndexModel(name_of(op.index_name), columns, bool(op.unique))
     # to_index() resolves a naming-convention name and wraps text() expressions
-    edit.add_index(model, key, index_from(op.to_index()), if_not_exists=bool(op.if_not_exists))
+    return index_from(op.to_index())
 
 
 def _drop_index(model: SchemaModel, op: ops.DropIndexOp, batch: str | None) -> None:
@@ -252,11 +280,16 @@ _HANDLERS: dict[type, _Handler] = {
 }
 
 
-def _handler(operation: object) -> _Handler | None:
-    for cls in type(operation).__mro__:
+@functools.cache
+def _handler_for(kind: type) -> _Handler | None:
+    for cls in kind.__mro__:
         if cls in _HANDLERS:
             return _HANDLERS[cls]
     return None
+
+
+def _handler(operation: object) -> _Handler | None:
+    return _handler_for(type(operation))
 
 
 def understands(operation: object) -> bool:
@@ -267,7 +300,11 @@ def understands(operation: object) -> bool:
 
 
 def apply_operation(
-    model: SchemaModel, operation: object, batch_table: str | None = None, where: str = ""
+    model: SchemaModel,
+    operation: object,
+    batch_table: str | None = None,
+    where: str = "",
+    result: object = None,
 ) -> bool:
     """Apply one Alembic operation to the model.
 
@@ -275,7 +312,8 @@ def apply_operation(
     dialect, is in the captured items: pass that to apply_sql) and operation
     kinds it does not know (a project's own, registered with Alembic: apply the
     SQL they emitted). `where` ("revision X, line N") goes into the message of
-    a table this makes uncertain.
+    a table this makes uncertain. `result`: what invoking the operation returned
+    (the Table of a create_table), read instead of building it again.
     """
     if isinstance(operation, ops.OpContainer):  # UpgradeOps / ModifyTableOps
         results = [apply_operation(model, o, batch_table, where) for o in operation.ops]
@@ -284,7 +322,12 @@ def apply_operation(
     if handler is None:
         return False
     try:
-        handler(model, operation, batch_table)
+        if isinstance(operation, ops.CreateTableOp) and isinstance(result, sa.Table):
+            # the Table Alembic built and created: read it, rather than build it again
+            table = from_table(result)
+            edit.create_table(model, table, if_not_exists=bool(operation.if_not_exists))
+        else:
+            handler(model, operation, batch_table)
     except Gap as gap:
         model.mark_uncertain(gap.key, Uncertainty(where, gap.reason))
     return True

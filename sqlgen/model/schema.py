@@ -228,6 +228,8 @@ class SchemaModel:
     def find(self, name: str, schema: str | None = None) -> TableKey | None:
         """The key of table `name` in `schema`, matched as find_name does."""
         schema = self.normal(schema)
+        if (schema, name) in self.tables:  # the exact name: no scan
+            return (schema, name)
         found = find_name([n for s, n in self.tables if s == schema], name)
         return None if found is None else (schema, found)
 

@@ -97,6 +97,8 @@ def apply_sql(model: SchemaModel, sql: str, sqlglot_dialect: str, where: str = "
 
     `where` ("revision X, line N") goes into the message of a table it makes uncertain.
     """
+    if _ROWS_ONLY.match(sql) and ";" not in sql:
+        return  # one INSERT, UPDATE or DELETE: rows change, the schema does not
     context = SqlContext(model, sqlglot_dialect, where)
     for text, statement in _statements(sql, sqlglot_dialect):
         if statement is None:
@@ -111,6 +113,7 @@ def apply_sql(model: SchemaModel, sql: str, sqlglot_dialect: str, where: str = "
 
 
 _BLOCK = re.compile(r"\bBEGIN\b", re.IGNORECASE)
+_ROWS_ONLY = re.compile(r"\s*(?:INSERT|UPDATE|DELETE)\s", re.IGNORECASE)
 
 
 def _statements(sql: str, dialect: str) -> list[tuple[str, exp.Expr | None]]:

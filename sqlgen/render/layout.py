@@ -100,7 +100,12 @@ def _tokens(sql: str, dialect: str) -> list[Any] | None:
 def tidy(sql: str, dialect: str) -> str:
     """Tabs to spaces and no trailing whitespace, outside literals and quoted names."""
     sql = sql.strip()
-    tokens = _tokens(sql, dialect)
+    return _tidied(sql, _tokens(sql, dialect))
+
+
+def _tidied(sql: str, tokens: list[Any] | None) -> str:
+    if "\t" not in sql and not _TRAILING_WS.search(sql):
+        return sql  # nothing to tidy
     if tokens is None:
         return sql
     spans = [(t.start, t.end + 1) for t in tokens if t.token_type in _protected_types()]
@@ -120,7 +125,10 @@ def _tidy_plain(segment: str) -> str:
 
 def is_block(sql: str, dialect: str) -> bool:
     """A procedural block or multi-statement batch, passed through verbatim."""
-    tokens = _tokens(sql, dialect)
+    return _is_block(_tokens(sql, dialect))
+
+
+def _is_block(tokens: list[Any] | None) -> bool:
     if tokens is None:
         return True
     from sqlglot.tokenizer_core import TokenType
@@ -133,18 +141,38 @@ def is_block(sql: str, dialect: str) -> bool:
     return bool(words) and words[0] == "CREATE" and bool(_ROUTINES.intersection(words))
 
 
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _plainly_one_statement(sql: str) -> bool:
+    """Certainly neither a block nor a batch, seen without tokenizing.
+
+    Only a `;`, a first word that starts a block (or a comment before it) or a
+    CREATE (which may make a routine) needs the tokenizer to decide.
+    """
+    if ";" in sql:
+        return False
+    first = _FIRST_WORD.match(sql)
+    return first is not None and first.group(0).upper() not in {*_BLOCK_STARTS, "CREATE"}
+
+
 def _signature(tokens: list[Any], sql: str) -> list[tuple[Any, str]]:
     exact = _exact_types()
     signature = []
     for token in tokens:
         raw = sql[token.start : token.end + 1]
-        signature.append((token.token_type, raw if token.token_type in exact else raw.upper()))
+        # a keyword of several words ("PRIMARY KEY") compares with its spacing evened out
+        shown = raw if token.token_type in exact else " ".join(raw.upper().split())
+        signature.append((token.token_type, shown))
     return signature
 
 
 def same_tokens(original: str, formatted: str, dialect: str) -> bool:
     """True when the two texts differ only in whitespace and keyword case."""
-    before = _tokens(original, dialect)
+    return _same(_tokens(original, dialect), original, formatted, dialect)
+
+
+def _same(before: list[Any] | None, original: str, formatted: str, dialect: str) -> bool:
     after = _tokens(formatted, dialect)
     if before is None or after is None:
         return False
@@ -153,12 +181,17 @@ def same_tokens(original: str, formatted: str, dialect: str) -> bool:
     return _signature(before, original) == _signature(after, formatted)
 
 
-def _pretty(sql: str, dialect: str) -> str | None:
+def _pretty(sql: str, dialect: str, tokens: list[Any] | None = None) -> str | None:
+    """sqlglot's layout of one statement; `tokens`: the statement's, when already made."""
     from sqlglot import exp
     from sqlglot.errors import ErrorLevel
 
+    reader = _dialect(dialect)
     try:
-        expressions = _dialect(dialect).parse(sql, error_level=ErrorLevel.RAISE)
+        if tokens is None:
+            expressions = reader.parse(sql, error_level=ErrorLevel.RAISE)
+        else:
+            expressions = reader.parser(error_level=ErrorLevel.RAISE).parse(tokens, sql)
     except Exception:  # any parse failure keeps the compiled text
         return None
     if len(expressions) != 1 or expressions[0] is None:
@@ -168,8 +201,13 @@ def _pretty(sql: str, dialect: str) -> str | None:
         return None
     try:
         return str(
-            _dialect(dialect).generate(
-                tree, pretty=True, pad=PAD, indent=PAD, unsupported_level=ErrorLevel.RAISE
+            reader.generate(
+                tree,
+                copy=False,  # the tree is made for this call alone
+                pretty=True,
+                pad=PAD,
+                indent=PAD,
+                unsupported_level=ErrorLevel.RAISE,
             )
         )
     except Exception:  # unsupported syntax for the target: keep the compiled text
@@ -177,15 +215,26 @@ def _pretty(sql: str, dialect: str) -> str | None:
 
 
 def lay_out(sql: str, dialect: str, one_line_width: int = ONE_LINE_WIDTH) -> Laid:
-    """The statement as it goes into the file."""
-    if is_block(sql, dialect):
-        return Laid(sql.strip(), "block")
-    compiled = tidy(sql, dialect)
+    """The statement as it goes into the file.
+
+    The statement is tokenized once; that one token list decides whether it is
+    a block, where tidying may touch it, what sqlglot parses, and what the
+    formatted text is compared with. Tidying changes only whitespace between
+    tokens, so the tokens stand for the tidied text too.
+    """
+    sql = sql.strip()
+    short = "\n" not in sql and len(sql) <= one_line_width
+    if short and _plainly_one_statement(sql) and "\t" not in sql:
+        return Laid(sql, "short")  # nothing to decide: no tokenizing
+    tokens = _tokens(sql, dialect)
+    if _is_block(tokens):
+        return Laid(sql, "block")
+    compiled = _tidied(sql, tokens)
     if "\n" not in compiled and len(compiled) <= one_line_width:
         return Laid(compiled, "short")
-    pretty = _pretty(compiled, dialect)
+    pretty = _pretty(compiled, dialect, tokens)
     if pretty is None:
         return Laid(compiled, "unparsed")
-    if not same_tokens(compiled, pretty, dialect):
+    if not _same(tokens, sql, pretty, dialect):
         return Laid(compiled, "changed")
     return Laid(pretty, "formatted")

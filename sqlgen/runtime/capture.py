@@ -155,6 +155,10 @@ class Recorder:
             bound = bind_parameters(construct, row or {})
             self._append(compile_statement(bound, self.dialect), raw=raw, version=version)
 
+    def compiled(self, sql: str, *, version: bool = False) -> None:
+        """A statement sqlgen compiled itself (the version table's)."""
+        self._append(sql, raw=False, version=version)
+
     def _from_user(self) -> bool:
         """Raw SQL the migration wrote (op.execute or the bind), not an Alembic impl's own."""
         return not self.operations or isinstance(self.operations[-1], ExecuteSQLOp)
@@ -192,9 +196,10 @@ class Recorder:
             return None
         return self.model.tables[key]
 
-    def applied(self, call: OperationCall) -> None:
-        """An operation ran without error: the model follows it."""
-        apply_operation(self.model, call.operation, call.batch_table, self.where(call.line))
+    def applied(self, call: OperationCall, result: object = None) -> None:
+        """An operation ran without error (and returned `result`): the model follows it."""
+        where = self.where(call.line)
+        apply_operation(self.model, call.operation, call.batch_table, where, result)
 
     def batch_flushed(self, table: str, schema: str | None) -> None:
         """A batch block's SQL was emitted: the model follows the whole block."""
@@ -509,7 +514,7 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
             result = invoke_plain(operation)
         finally:
             recorder.operations.pop()
-        recorder.applied(call)
+        recorder.applied(call, result)
         return result
 
     batch_invoke_plain = BatchOperations.invoke

@@ -14,6 +14,7 @@ before it (`seed`), so the model is right from the range's first step.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import warnings
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ from sqlgen.captured import (
 from sqlgen.dialects import Profile
 from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.model import SchemaModel, Uncertainty
+from sqlgen.render.compile import compile_statement
 from sqlgen.runtime.capture import (
     CaptureConnection,
     DataReadRefused,
@@ -172,6 +174,15 @@ def _translation(settings: RunSettings, target: Profile) -> Translation | None:
     return Translation(source.sqlglot, target.sqlglot, source.name, target.name)
 
 
+# Stand-ins for revision ids in the compiled version-table statements.
+_NEW = "sqlgen-new-revision-id"
+_OLD = "sqlgen-old-revision-id"
+
+
+def _quoted(revision: str) -> str:
+    return "'" + revision.replace("'", "''") + "'"
+
+
 def override_path(folder: Path, revision: str, direction: str, dialect: str) -> Path:
     return folder / f"{revision}.{direction}.{dialect}.sql"
 
@@ -190,25 +201,29 @@ class _Run:
         return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)
 
     def version_items(self, step: StepLike) -> list[Item]:
+        self.recorder.start("")
+        templates = self.version_templates
+        for change in step.version_changes:
+            sql = templates[change.kind]
+            sql = sql.replace(_quoted(_NEW), _quoted(change.new or ""))
+            sql = sql.replace(_quoted(_OLD), _quoted(change.old or ""))
+            self.recorder.compiled(sql, version=True)
+        return self.recorder.items
+
+    @functools.cached_property
+    def version_templates(self) -> dict[str, str]:
+        """The version-table statements, compiled once per run with stand-ins for the ids."""
         table = self.context._version
         column = table.c.version_num
-        self.recorder.start("")
-        for change in step.version_changes:
-            if change.kind == "insert":
-                # inline(): no RETURNING / OUTPUT / INTO :ret_0 (Alembic's offline INSERT has them)
-                statement: Any = (
-                    table.insert().inline().values(version_num=literal_column(f"'{change.new}'"))
-                )
-            elif change.kind == "update":
-                statement = (
-                    table.update()
-                    .values(version_num=literal_column(f"'{change.new}'"))
-                    .where(column == literal_column(f"'{change.old}'"))
-                )
-            else:
-                statement = table.delete().where(column == literal_column(f"'{change.old}'"))
-            self.recorder.statement(statement, version=True)
-        return self.recorder.items
+        new: Any = literal_column(_quoted(_NEW))
+        old: Any = literal_column(_quoted(_OLD))
+        statements: dict[str, Any] = {
+            # inline(): no RETURNING / OUTPUT / INTO :ret_0 (Alembic's offline INSERT has them)
+            "insert": table.insert().inline().values(version_num=new),
+            "update": table.update().values(version_num=new).where(column == old),
+            "delete": table.delete().where(column == old),
+        }
+        return {k: compile_statement(v, self.recorder.dialect) for k, v in statements.items()}
 
     def prologue(self) -> tuple[list[Item], list[Warning_]]:
         self.recorder.start("")
