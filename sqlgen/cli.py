@@ -14,15 +14,36 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from sqlgen import __version__, api
+from sqlgen import __version__
 from sqlgen.errors import GenerationFailed, SqlgenError
-from sqlgen.graph import Direction
+
+
+class LazyModule:
+    """A module imported when one of its attributes is first used."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+if TYPE_CHECKING:
+    from sqlgen import api
+    from sqlgen.graph import Direction
+else:
+    # The pipeline (SQLAlchemy, Alembic, sqlglot) loads on first use, so that
+    # `sqlgen --help` and usage errors answer at once.
+    api = LazyModule("sqlgen.api")
 
 T = TypeVar("T")
+
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 

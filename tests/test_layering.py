@@ -109,3 +109,14 @@ def test_core_runs_without_loading_click() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_cli_loads_the_pipeline_only_when_a_command_needs_it() -> None:
+    # `sqlgen --help` and usage errors must not pay for SQLAlchemy, Alembic and sqlglot
+    code = (
+        "import sys, sqlgen.cli; "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'sqlglot', 'sqlgen.api') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

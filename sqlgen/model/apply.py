@@ -8,7 +8,6 @@ applies a whole captured step, in the order the database saw it.
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -280,16 +279,14 @@ _HANDLERS: dict[type, _Handler] = {
 }
 
 
-@functools.cache
-def _handler_for(kind: type) -> _Handler | None:
-    for cls in kind.__mro__:
-        if cls in _HANDLERS:
-            return _HANDLERS[cls]
-    return None
+_RESOLVED: dict[type, _Handler | None] = {}  # operation class -> its handler, looked up once
 
 
 def _handler(operation: object) -> _Handler | None:
-    return _handler_for(type(operation))
+    kind = type(operation)
+    if kind not in _RESOLVED:
+        _RESOLVED[kind] = next((_HANDLERS[c] for c in kind.__mro__ if c in _HANDLERS), None)
+    return _RESOLVED[kind]
 
 
 def understands(operation: object) -> bool:
