@@ -240,7 +240,7 @@ def generate(
     Raises GenerationFailed (after writing the dialects that succeeded) when any
     revision failed for any dialect.
     """
-    generation = render_outputs(workspace, request, progress)
+    generation = render_outputs(workspace, request, progress, keep_runs=False)
     written: list[Path] = []
     if request.write and generation.files:
         _respect_approvals(request.out, generation, request.force)

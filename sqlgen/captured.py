@@ -119,6 +119,14 @@ class Warning_:
     message: str
 
 
+@dataclass(frozen=True)
+class StepText:
+    """A step's part of a script, laid out; rendered once, reused by every file it goes in."""
+
+    blocks: tuple[str, ...]
+    outcomes: tuple[tuple[str, int], ...]  # layout outcome -> statements, sorted
+
+
 @dataclass
 class StepCapture:
     step: StepLike
@@ -131,6 +139,7 @@ class StepCapture:
     failure: RevisionFailure | None = None
     # the tables this step created, changed or dropped, as the schema model saw them
     tables_changed: dict[TableKey, TableChange] = field(default_factory=dict)
+    rendered: StepText | None = None  # set by the renderer (or taken from the cache)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import click
 
 from sqlgen import __version__
 from sqlgen.errors import GenerationFailed, SqlgenError
+from sqlgen.progress import ProgressBar
 
 
 class LazyModule:
@@ -393,17 +394,6 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _progress(enabled: bool) -> api.Progress | None:
-    if not enabled:
-        return None
-
-    def report(dialect: str, done: int, total: int) -> None:
-        state = "done" if done == total else f"{total} revision(s)"
-        click.echo(f"rendering {dialect}: {state}", err=True)
-
-    return report
-
-
 def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> None:
     dialects: tuple[str, ...] = kw["dialects"]
     if not dialects and not kw["all_dialects"]:
@@ -438,9 +428,9 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         write=not kw["stdout"],
         force=kw["force"],
     )
-    interactive = sys.stderr.isatty() and not kw["stdout"]
+    bar = ProgressBar(sys.stderr)  # draws only on a terminal, and only for runs over a second
     try:
-        result = state.guard(lambda: api.generate(workspace, request, _progress(interactive)))
+        result = state.guard(lambda: api.generate(workspace, request, bar))
     except CommandFailed as exc:
         cause = exc.__cause__
         if kw["as_json"] and isinstance(cause, GenerationFailed):

@@ -87,7 +87,7 @@ def expected_output(
         if not section:
             continue
         replayed, request = _replay(workspace, direction, section)
-        generation = render_outputs(replayed, request)
+        generation = render_outputs(replayed, request, keep_runs=False)
         if generation.failures:
             raise GenerationFailed(generation.failures)
         files.update({f.path: f.content for f in generation.files})

@@ -8,25 +8,38 @@ what is on disk.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from alembic.script import Script
 
 from sqlgen import __version__
-from sqlgen.captured import DialectRun
-from sqlgen.dialects import find_profile, parse_version
+from sqlgen.captured import DialectRun, StepLike
+from sqlgen.dialects import Profile, find_profile, parse_version
 from sqlgen.errors import RevisionFailure, UsageError
+from sqlgen.fanout import Tick, cores, fan_out, tuned_gc
 from sqlgen.graph import Direction, Plan
 from sqlgen.output import OutputFile
 from sqlgen.render.layout import KEPT_OUTCOMES
 from sqlgen.render.script import Header, Rendered, render
-from sqlgen.runtime.runner import RunSettings, run_dialect
+from sqlgen.runtime.runner import RunSettings, dialect_class, run_dialect
 from sqlgen.workspace import Workspace, profiles, resolve_dialects
 
-Progress = Callable[[str, int, int], None]
+# Below this many revision renderings (revisions x dialects), forking workers costs
+# more than it saves.
+PARALLEL_FROM = 400
+
+
+class Progress(Protocol):
+    """Told how much there is to do, then each revision rendered for a dialect."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, done: int) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -135,48 +148,47 @@ def _statement_counts(scripts: Sequence[Rendered]) -> dict[str, Any]:
     }
 
 
+def _dialect_section(run: DialectRun, whole: Rendered) -> dict[str, Any]:
+    """One dialect's part of the manifest section."""
+    return {
+        "statements": _statement_counts([whole]),
+        "overrides": [
+            {"revision": s.step.revision.revision, "file": s.override.name}
+            for s in run.steps
+            if s.override is not None
+        ],
+        "warnings": [
+            {"revision": s.step.revision.revision, "line": w.line, "message": w.message}
+            for s in run.steps
+            for w in s.warnings
+        ],
+        "transpiled": [
+            {
+                "revision": s.step.revision.revision,
+                "line": item.line,
+                "from": item.transpiled_from,
+                "to": item.sql,
+            }
+            for s in run.steps
+            for item in s.items
+            if item.transpiled_from is not None
+        ],
+        "data_reads_empty": [
+            {"revision": s.step.revision.revision, "line": r.line, "sql": r.summary()}
+            for s in run.steps
+            for r in s.reads
+        ],
+    }
+
+
 def _section(
     workspace: Workspace,
     plan: Plan,
     request: GenerateRequest,
     settings: RunSettings,
-    runs: Sequence[DialectRun],
-    rendered: Mapping[str, Rendered],
+    outputs: Sequence[DialectOutput],
 ) -> dict[str, Any]:
-    dialects: dict[str, Any] = {}
-    for run in runs:
-        if run.profile.name not in rendered:
-            continue
-        whole = rendered[run.profile.name]
-        dialects[run.profile.name] = {
-            "statements": _statement_counts([whole]),
-            "overrides": [
-                {"revision": s.step.revision.revision, "file": s.override.name}
-                for s in run.steps
-                if s.override is not None
-            ],
-            "warnings": [
-                {"revision": s.step.revision.revision, "line": w.line, "message": w.message}
-                for s in run.steps
-                for w in s.warnings
-            ],
-            "transpiled": [
-                {
-                    "revision": s.step.revision.revision,
-                    "line": item.line,
-                    "from": item.transpiled_from,
-                    "to": item.sql,
-                }
-                for s in run.steps
-                for item in s.items
-                if item.transpiled_from is not None
-            ],
-            "data_reads_empty": [
-                {"revision": s.step.revision.revision, "line": r.line, "sql": r.summary()}
-                for s in run.steps
-                for r in s.reads
-            ],
-        }
+    rendered = [o.rendered for o in outputs if o.rendered is not None]
     return {
         "requested": plan.spec,
         "from": list(plan.start),
@@ -189,8 +201,8 @@ def _section(
             }
             for script in (cast(Script, step.revision) for step in plan.steps)
         ],
-        "dialects": dialects,
-        "statements": _statement_counts(list(rendered.values())),
+        "dialects": {o.profile.name: o.section for o in outputs if o.section is not None},
+        "statements": _statement_counts(rendered),
         "options": {
             "version_table": settings.version_table if settings.version_table_enabled else None,
             "version_table_schema": settings.version_table_schema,
@@ -217,6 +229,55 @@ class Generation:
 
 
 @dataclass
+class DialectOutput:
+    """What one dialect's run gives: its files, or the revisions that failed."""
+
+    profile: Profile
+    run: DialectRun | None  # kept only when the caller needs the captures (lint, review)
+    rendered: Rendered | None  # the whole-range script; None when a revision failed
+    files: list[OutputFile]
+    section: dict[str, Any] | None  # its part of the manifest section
+    failures: list[RevisionFailure]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A range, for each target dialect: the work one dialect's worker does."""
+
+    plan: Plan
+    request: GenerateRequest
+    settings: RunSettings
+    seed: tuple[StepLike, ...]
+    targets: tuple[Profile, ...]
+    keep_runs: bool
+
+    def run(self, index: int, tick: Tick | None = None) -> DialectRun:
+        plan = self.plan
+        profile = self.targets[index]
+        return run_dialect(
+            plan.steps, plan.starts_at_base, profile, self.settings, self.seed, on_step=tick
+        )
+
+    def output(self, index: int, tick: Tick) -> DialectOutput:
+        run = self.run(index, tick)
+        kept = run if self.keep_runs else None
+        if run.failures:
+            return DialectOutput(run.profile, kept, None, [], None, run.failures)
+        whole, files = _files_for(run, self.plan, self.request, self.settings)
+        return DialectOutput(run.profile, kept, whole, files, _dialect_section(run, whole), [])
+
+
+def _job(workspace: Workspace, request: GenerateRequest, keep_runs: bool) -> _Job:
+    targets = resolve_dialects(workspace, request.dialects)
+    for profile in targets:
+        dialect_class(profile)  # a missing dialect package is reported here, not in a worker
+    plan = workspace.graph.plan(request.direction, request.spec)
+    seed = workspace.graph.history_before(plan)
+    settings = _run_settings(workspace, request)
+    return _Job(plan, request, settings, seed, tuple(targets), keep_runs)
+
+
+@dataclass
 class RangeRuns:
     """A range run offline for every requested dialect, nothing rendered yet."""
 
@@ -225,36 +286,45 @@ class RangeRuns:
     runs: list[DialectRun]
 
 
-def run_range(
-    workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
-) -> RangeRuns:
-    targets = resolve_dialects(workspace, request.dialects)
-    plan = workspace.graph.plan(request.direction, request.spec)
-    settings = _run_settings(workspace, request)
-    seed = workspace.graph.history_before(plan)
-    runs: list[DialectRun] = []
-    for profile in targets:
-        if progress:
-            progress(profile.name, 0, len(plan.steps))
-        runs.append(run_dialect(plan.steps, plan.starts_at_base, profile, settings, seed))
-        if progress:
-            progress(profile.name, len(plan.steps), len(plan.steps))
-    return RangeRuns(plan, settings, runs)
+def run_range(workspace: Workspace, request: GenerateRequest) -> RangeRuns:
+    job = _job(workspace, request, keep_runs=True)
+    with tuned_gc():
+        runs = [job.run(index) for index in range(len(job.targets))]
+    return RangeRuns(job.plan, job.settings, runs)
 
 
 def render_outputs(
-    workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
+    workspace: Workspace,
+    request: GenerateRequest,
+    progress: Progress | None = None,
+    *,
+    keep_runs: bool = True,
 ) -> Generation:
-    ran = run_range(workspace, request, progress)
-    plan, settings, runs = ran.plan, ran.settings, ran.runs
-    scripts: dict[str, Rendered] = {}
-    files: list[OutputFile] = []
-    for run in runs:
-        if run.failures:
-            continue
-        whole, run_files = _files_for(run, plan, request, settings)
-        scripts[run.profile.name] = whole
-        files += run_files
-    section = _section(workspace, plan, request, settings, runs, scripts)
-    failures = [failure for run in runs for failure in run.failures]
-    return Generation(plan, runs, scripts, files, section, failures)
+    """Every dialect's files for the range, in memory.
+
+    Without `keep_runs` (writing files needs none of the captures), dialects
+    render in worker processes when the range is big enough for that to pay.
+    """
+    job = _job(workspace, request, keep_runs)
+    total = len(job.plan.steps) * len(job.targets)
+    parallel = not keep_runs and total >= PARALLEL_FROM and cores() > 1
+    if progress is not None:
+        progress.start(total)
+    with tuned_gc():
+        outputs = fan_out(
+            job.output,
+            len(job.targets),
+            parallel=parallel,
+            on_progress=progress.advance if progress is not None else None,
+        )
+    if progress is not None:
+        progress.finish()
+    plan = job.plan
+    return Generation(
+        plan,
+        [o.run for o in outputs if o.run is not None],
+        {o.profile.name: o.rendered for o in outputs if o.rendered is not None},
+        [file for o in outputs for file in o.files],
+        _section(workspace, plan, request, job.settings, outputs),
+        [failure for o in outputs for failure in o.failures],
+    )

@@ -18,10 +18,12 @@ PACKAGE = Path(sqlgen.__file__).parent
 RANKS = {
     "sqlgen.cli": 0,
     "sqlgen.__main__": 0,
+    "sqlgen.progress": 0,
     "sqlgen.api": 1,
     "sqlgen.workspace": 1,
     "sqlgen.generation": 1,
     "sqlgen.drift": 1,
+    "sqlgen.fanout": 1,
     "sqlgen.snapshot": 1,
     "sqlgen.authoring": 1,
     "sqlgen.config": 2,

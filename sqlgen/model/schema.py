@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -193,7 +194,8 @@ def find_name(names: Iterable[str], wanted: str) -> str | None:
     names = list(names)
     if wanted in names:
         return wanted
-    folded = [n for n in names if n.lower() == wanted.lower()]
+    lowered = wanted.lower()
+    folded = [n for n in names if n.lower() == lowered]
     return folded[0] if len(folded) == 1 else None
 
 
@@ -208,6 +210,10 @@ class SchemaModel:
     unknown: Uncertainty | None = None  # set: no question about any table can be answered
     # the database's default schema ("public", "dbo"): a table named in it has schema None
     default_schema: str | None = None
+    # while set: each table key changed since, with the table it had before (see watch())
+    journal: dict[TableKey, TableModel | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def copy(self) -> SchemaModel:
         # TableModels are immutable: copying the containers is a full, independent copy
@@ -257,6 +263,19 @@ class SchemaModel:
 
     # --- changes ---
 
+    @contextmanager
+    def watch(self) -> Iterator[dict[TableKey, TableModel | None]]:
+        """Note the tables changed inside the block: key -> the table as it was before."""
+        self.journal = {}
+        try:
+            yield self.journal
+        finally:
+            self.journal = None
+
+    def _changing(self, key: TableKey) -> None:
+        if self.journal is not None and key not in self.journal:
+            self.journal[key] = self.tables.get(key)
+
     def put(self, table: TableModel) -> None:
         schema = self.normal(table.schema)
         if schema != table.schema or any(
@@ -271,9 +290,11 @@ class SchemaModel:
                     for fk in table.foreign_keys
                 ),
             )
+        self._changing(table.key)
         self.tables[table.key] = table
 
     def remove(self, key: TableKey) -> None:
+        self._changing(key)
         self.tables.pop(key, None)
         self.uncertain.pop(key, None)
 
@@ -282,6 +303,7 @@ class SchemaModel:
         key = (self.normal(key[0]), key[1])
         if key not in self.tables:
             # it exists (SQL created or altered it) but the model never saw its shape
+            self._changing(key)
             self.tables[key] = TableModel(key[1], key[0])
         first = self.uncertain.setdefault(key, uncertainty)
         if uncertainty.existence and not first.existence:

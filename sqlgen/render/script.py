@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlgen.captured import DialectRun, Item, StepCapture, Warning_, one_line
+from sqlgen.captured import DialectRun, Item, StepCapture, StepText, Warning_, one_line
 from sqlgen.dialects import Profile
 from sqlgen.render.layout import KEPT_OUTCOMES, lay_out
 
@@ -103,6 +103,15 @@ class _Writer:
             self.commit()
 
     def step(self, capture: StepCapture) -> None:
+        """The step's blocks: laid out the first time, reused after that."""
+        if capture.rendered is None:
+            own = _Writer(self.profile, self.per_migration, self.source_dialect)
+            own._step(capture)
+            capture.rendered = StepText(tuple(own.blocks), tuple(sorted(own.outcomes.items())))
+        self.blocks.extend(capture.rendered.blocks)
+        self.outcomes.update(dict(capture.rendered.outcomes))
+
+    def _step(self, capture: StepCapture) -> None:
         step = capture.step
         message = one_line(getattr(step.revision, "doc", "") or "")
         self.comments([f"Running {step.short_log}" + (f": {message}" if message else "")])

@@ -17,7 +17,7 @@ import contextlib
 import functools
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -300,17 +300,16 @@ class _Run:
 
     def tracked_step(self, step: StepLike) -> StepCapture:
         """step(), noting which tables it changed in the model."""
-        before = dict(self.recorder.model.tables)
-        capture = self.step(step)
-        after = self.recorder.model.tables
+        model = self.recorder.model
+        with model.watch() as journal:
+            capture = self.step(step)
         # tables are immutable values: a changed table is a different object
         capture.tables_changed = {
-            key: (before.get(key), after.get(key))
-            for key in [*before, *(k for k in after if k not in before)]
-            if before.get(key) is not after.get(key)
+            key: (before, model.tables.get(key))
+            for key, before in journal.items()
+            if before is not model.tables.get(key)
         }
         return capture
-
 
 def run_dialect(
     steps: Sequence[StepLike],
@@ -318,11 +317,13 @@ def run_dialect(
     profile: Profile,
     settings: RunSettings,
     seed: Sequence[StepLike] = (),
+    on_step: Callable[[], None] | None = None,
 ) -> DialectRun:
     """Capture every step of a range for one dialect.
 
     `seed`: the upgrade steps from base to where the range starts, replayed
     first, silently, so that the schema model is right from the first step.
+    `on_step` is called after each step of the range (for progress).
     """
     run = _Run(profile, settings)
     translation = run.recorder.translation
@@ -343,5 +344,7 @@ def run_dialect(
             result.prologue, result.prologue_warnings = run.prologue()
         for step in steps:
             result.steps.append(run.tracked_step(step))
+            if on_step is not None:
+                on_step()
     result.model_end = run.recorder.model
     return result
