@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlgen import __version__
 from sqlgen.authoring import RevisionRequest, WrittenRevision, write_revision
-from sqlgen.config import Project, load_project
+from sqlgen.config import CACHE_FOLDER, Project, load_project
 from sqlgen.dialects import Profile
 from sqlgen.drift import Drift, compare, expected_output
 from sqlgen.errors import (
-    ApprovedFilesChanged,
     ConfigError,
     GenerationFailed,
     NoMigrationsFound,
@@ -30,7 +29,6 @@ from sqlgen.errors import (
 )
 from sqlgen.generation import (
     GenerateRequest,
-    GenerateResult,
     Generation,
     Progress,
     library_versions,
@@ -39,16 +37,17 @@ from sqlgen.generation import (
 from sqlgen.graph import UNDO, Direction, Plan
 from sqlgen.lint import Finding, LintConfig
 from sqlgen.lint import lint as run_lint
-from sqlgen.lock import Approval, read_lock, write_lock
+from sqlgen.lock import Approval, read_lock, write_checked, write_lock
+from sqlgen.memo import Remembered, memo_inputs, record_run
 from sqlgen.output import (
     MANIFEST,
     atomic_write,
-    merged_manifest,
     read_manifest,
     sha256,
     write_output,
     write_zip,
 )
+from sqlgen.results import GenerateResult, RangeSummary, ScriptText
 from sqlgen.review import build_review, to_html
 from sqlgen.review import to_markdown as review_markdown
 from sqlgen.runtime.runner import dialect_available
@@ -205,56 +204,52 @@ def revision(workspace: Workspace, request: RevisionRequest) -> WrittenRevision:
 # --- generating SQL ------------------------------------------------------------------
 
 
-def _respect_approvals(out: Path, generation: Generation, force: bool) -> None:
-    """Refuse to change or remove approved files; with force, drop their approvals."""
-    lock = read_lock(out)
-    if not lock:
-        return
-    new = {f.path: sha256(f.data) for f in generation.files}
-    _, dropped = merged_manifest(
-        read_manifest(out),
-        generation.files,
-        generation.plan.direction,
-        list(generation.scripts),
-        generation.section,
-        {},
-    )
-    touched = [
-        approval
-        for approval in lock.values()
-        if (approval.path in new and new[approval.path] != approval.sha256)
-        or any(entry.get("path") == approval.path for entry in dropped)
-    ]
-    if not touched:
-        return
-    if not force:
-        raise ApprovedFilesChanged([(a.path, a.by, a.on) for a in touched])
-    write_lock(out, {path: a for path, a in lock.items() if a not in touched})
+def cache_folder(workspace: Workspace) -> Path:
+    """Where the rendering cache lives: cache_dir if set, else PROJECT/.sqlgen-cache."""
+    configured = workspace.project.options.cache_dir
+    return configured if configured is not None else workspace.project.root / CACHE_FOLDER
 
 
 def generate(
-    workspace: Workspace, request: GenerateRequest, progress: Progress | None = None
+    workspace: Workspace,
+    request: GenerateRequest,
+    progress: Progress | None = None,
+    memo_key: str | None = None,
 ) -> GenerateResult:
     """Render a range for every requested dialect; write the ones that succeed.
 
     Raises GenerationFailed (after writing the dialects that succeeded) when any
-    revision failed for any dialect.
+    revision failed for any dialect. With a `memo_key` (and a cache folder), a
+    run without failures is remembered whole, for `sqlgen.memo.replay`.
     """
     generation = render_outputs(workspace, request, progress, keep_runs=False)
-    written: list[Path] = []
+    result = GenerateResult(
+        generation.summary(),
+        {name: ScriptText(rendered.text) for name, rendered in generation.scripts.items()},
+        generation.files,
+        [],
+    )
+    versions = library_versions()
     if request.write and generation.files:
-        _respect_approvals(request.out, generation, request.force)
-        written = write_output(
+        result.written = write_checked(
             request.out,
             generation.files,
             generation.plan.direction,
             list(generation.scripts),
             generation.section,
-            library_versions(),
+            versions,
+            request.force,
         )
     if generation.failures:
-        raise GenerationFailed(generation.failures, [str(p) for p in written])
-    return GenerateResult(generation.plan, generation.scripts, generation.files, written)
+        raise GenerationFailed(generation.failures, [str(p) for p in result.written])
+    if memo_key is not None and request.cache is not None:
+        packages = [p.package for p in resolve_dialects(workspace, request.dialects) if p.package]
+        remembered = Remembered(
+            result.plan, generation.files, list(generation.scripts), generation.section, versions
+        )
+        inputs = memo_inputs(workspace, request.cache, packages)
+        record_run(request.cache, memo_key, inputs, remembered)
+    return result
 
 
 # --- review: drift check and approvals ----------------------------------------------------
@@ -323,7 +318,7 @@ def approve(
 # --- lint and the change-ticket bundle -----------------------------------------------------
 
 
-def reverse_spec(plan: Plan) -> str:
+def reverse_spec(plan: Plan | RangeSummary) -> str:
     """The downgrade that undoes exactly what an upgrade plan applies."""
     return f"{UNDO}{plan.spec}"
 

@@ -15,6 +15,7 @@ from sqlgen.dialects import Profile
 from sqlgen.errors import RevisionFailure
 
 if TYPE_CHECKING:  # the model imports this module; at run time it needs nothing of it
+    from sqlgen.model.delta import ModelDelta
     from sqlgen.model.schema import SchemaModel, TableKey, TableModel
 
     TableChange = tuple[TableModel | None, TableModel | None]  # before, after
@@ -140,6 +141,9 @@ class StepCapture:
     # the tables this step created, changed or dropped, as the schema model saw them
     tables_changed: dict[TableKey, TableChange] = field(default_factory=dict)
     rendered: StepText | None = None  # set by the renderer (or taken from the cache)
+    # set when the step ran (not taken from the cache): its cache key and what it did
+    cache_key: str | None = None
+    delta: ModelDelta | None = None
 
 
 @dataclass

@@ -8,9 +8,10 @@ only with --traceback).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ class LazyModule:
 if TYPE_CHECKING:
     from sqlgen import api
     from sqlgen.graph import Direction
+    from sqlgen.results import GenerateResult
 else:
     # The pipeline (SQLAlchemy, Alembic, sqlglot) loads on first use, so that
     # `sqlgen --help` and usage errors answer at once.
@@ -354,6 +356,14 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Output folder.",
         ),
         click.option("--per-revision", is_flag=True, help="Also write one file per revision."),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Rendering cache folder (default: PROJECT/.sqlgen-cache).",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, help="Render every revision afresh; leave the cache alone."
+        ),
         click.option("--stdout", is_flag=True, help="Print the one dialect's script instead."),
         click.option(
             "--force", is_flag=True, help="Overwrite files a reviewer approved (drops approval)."
@@ -400,14 +410,41 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         raise click.UsageError("no dialect given; pass --dialect NAME or --all-dialects")
     if kw["stdout"] and (kw["all_dialects"] or len(dialects) != 1):
         raise click.UsageError("--stdout prints one script: give exactly one --dialect")
-    workspace = state.open(
-        source_dialect=kw["source_dialect"],
-        version_table=kw["version_table"],
-        version_table_schema=kw["version_table_schema"],
-        transaction_per_migration=kw["transaction_per_migration"],
-        data_reads=kw["data_reads"],
-        overrides=str(kw["overrides"].resolve()) if kw["overrides"] else None,
-    )
+    settings = {
+        "source_dialect": kw["source_dialect"],
+        "version_table": kw["version_table"],
+        "version_table_schema": kw["version_table_schema"],
+        "transaction_per_migration": kw["transaction_per_migration"],
+        "data_reads": kw["data_reads"],
+        "overrides": str(kw["overrides"].resolve()) if kw["overrides"] else None,
+        "cache_dir": str(kw["cache_dir"].resolve()) if kw["cache_dir"] else None,
+    }
+    asked = {
+        "direction": direction,
+        "spec": range_,
+        "dialects": dialects,
+        "per_revision": kw["per_revision"],
+        "version_table": not kw["no_version_table"],
+        "server_version": kw["server_version"],
+        "preload": state.preload,
+    }
+    key = None
+    if not kw["no_cache"] and not kw["all_dialects"]:
+        # Asked exactly this before, with nothing changed since: the remembered run,
+        # without loading the migrations (see sqlgen.memo).
+        from sqlgen import memo
+        from sqlgen.config import cache_dir_of
+
+        key = memo.memo_key(state.project, state.config, settings, asked)
+        cache = state.guard(
+            lambda: cache_dir_of(state.project, state.config, os.environ, settings["cache_dir"])
+        )
+        write, force = not kw["stdout"], kw["force"]
+        remembered = state.guard(lambda: memo.replay(cache, key, kw["out"], write, force))
+        if remembered is not None:
+            _report(remembered, kw)
+            return
+    workspace = state.open(**settings)
     if kw["all_dialects"]:
         installed, missing = api.all_dialects(workspace)
         dialects = tuple(dict.fromkeys([*dialects, *installed]))
@@ -427,15 +464,20 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         server_version=kw["server_version"],
         write=not kw["stdout"],
         force=kw["force"],
+        cache=None if kw["no_cache"] else api.cache_folder(workspace),
     )
     bar = ProgressBar(sys.stderr)  # draws only on a terminal, and only for runs over a second
     try:
-        result = state.guard(lambda: api.generate(workspace, request, bar))
+        result = state.guard(lambda: api.generate(workspace, request, bar, key))
     except CommandFailed as exc:
         cause = exc.__cause__
         if kw["as_json"] and isinstance(cause, GenerationFailed):
             emit_json(_failure_json(cause))
         raise
+    _report(result, kw)
+
+
+def _report(result: GenerateResult, kw: Mapping[str, Any]) -> None:
     if kw["stdout"]:
         click.echo(next(iter(result.scripts.values())).text, nl=False)
         return
@@ -446,7 +488,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         click.echo(f"wrote {path}")
 
 
-def _result_json(result: api.GenerateResult) -> dict[str, Any]:
+def _result_json(result: GenerateResult) -> dict[str, Any]:
     return {
         "direction": result.plan.direction,
         "from": list(result.plan.start),

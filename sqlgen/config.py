@@ -51,6 +51,7 @@ class Options:
     source_dialect: str = "postgresql"  # the dialect raw op.execute() SQL is written in
     dialects: Path | None = None  # the project's own dialect profiles
     lint: Mapping[str, Any] = field(default_factory=dict)
+    cache_dir: Path | None = None  # the rendering cache (default: PROJECT/.sqlgen-cache)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ _OPTION_KEYS: dict[str, Callable[[Any], Any]] = {
     "dialects": _as_str,
     "lint": _as_table,  # [tool.sqlgen.lint]: enable, disable, severity (read by sqlgen.lint)
     "data_reads": _as_data_reads,
+    "cache_dir": _as_str,
 }
 # keys that say where the revision files are (Alembic's names)
 _LAYOUT_KEYS: dict[str, Callable[[Any], Any]] = {
@@ -127,7 +129,8 @@ _LAYOUT_KEYS: dict[str, Callable[[Any], Any]] = {
 }
 KNOWN_KEYS = {**_OPTION_KEYS, **_LAYOUT_KEYS}
 # folders; relative to the project folder (the CLI passes absolute paths)
-_PATH_OPTIONS = ("overrides", "dialects")
+_PATH_OPTIONS = ("overrides", "dialects", "cache_dir")
+CACHE_FOLDER = ".sqlgen-cache"  # the rendering cache, in the project folder unless set
 
 
 def env_var(key: str) -> str:
@@ -274,6 +277,68 @@ def _merge(sources: list[_Source]) -> dict[str, Any]:
 # --- public entry point ---------------------------------------------------------
 
 
+@dataclass
+class _Found:
+    """The config sources a project has, and what was looked at to find them."""
+
+    sources: list[_Source] = field(default_factory=list)
+    searched: list[str] = field(default_factory=list)
+    alembic_ini: Path | None = None
+    alembic_toml: Path | None = None
+
+
+def _discover(root: Path, config_file: Path | None) -> _Found:
+    found = _Found()
+    if config_file is not None:
+        config_file = config_file if config_file.is_absolute() else (Path.cwd() / config_file)
+        if not config_file.is_file():
+            raise ConfigError(config_file, "no such file")
+        found.searched.append(str(config_file))
+        if config_file.suffix == ".toml":
+            data = _read_toml(config_file)
+            tool = data.get("tool", {})
+            if "sqlgen" in tool or "alembic" in tool:
+                found.sources += _toml_sources(config_file, pyproject=True)
+                found.alembic_toml = config_file if "alembic" in tool else None
+            else:
+                found.sources += _toml_sources(config_file, pyproject=False)
+        else:
+            found.sources += _ini_sources(config_file)
+            found.alembic_ini = config_file
+        return found
+    pyproject = root / "pyproject.toml"
+    sqlgen_toml = root / "sqlgen.toml"
+    ini = root / "alembic.ini"
+    if pyproject.is_file():
+        found.searched.append(f"{pyproject} [tool.sqlgen]")
+        found.sources += _toml_sources(pyproject, pyproject=True)
+    found.searched.append(str(sqlgen_toml))
+    if sqlgen_toml.is_file():
+        found.sources += _toml_sources(sqlgen_toml, pyproject=False)
+    found.searched.append(str(ini))
+    if ini.is_file():
+        found.sources += _ini_sources(ini)
+        found.alembic_ini = ini
+    if _has_tool_alembic(pyproject):
+        found.searched.append(f"{pyproject} [tool.alembic]")
+        found.alembic_toml = pyproject
+    return found
+
+
+def cache_dir_of(
+    root: Path, config_file: Path | None, env: Mapping[str, str], override: str | None
+) -> Path:
+    """Where the rendering cache is, read cheaply: no migrations, no Alembic.
+
+    Command line, then SQLGEN_CACHE_DIR, then the config files, then PROJECT/.sqlgen-cache.
+    """
+    root = root.resolve()
+    value = override or env.get(env_var("cache_dir"))
+    if value is None:
+        value = _merge(_discover(root, config_file).sources).get("cache_dir")
+    return _resolve(root, str(value)) if value else root / CACHE_FOLDER
+
+
 def load_project(
     root: Path,
     config_file: Path | None = None,
@@ -287,44 +352,9 @@ def load_project(
     """
     root = root.resolve()
     env = os.environ if env is None else env
-    searched: list[str] = []
-    sources: list[_Source] = []
-    alembic_ini: Path | None = None
-    alembic_toml: Path | None = None
-
-    if config_file is not None:
-        config_file = config_file if config_file.is_absolute() else (Path.cwd() / config_file)
-        if not config_file.is_file():
-            raise ConfigError(config_file, "no such file")
-        searched.append(str(config_file))
-        if config_file.suffix == ".toml":
-            data = _read_toml(config_file)
-            tool = data.get("tool", {})
-            if "sqlgen" in tool or "alembic" in tool:
-                sources += _toml_sources(config_file, pyproject=True)
-                alembic_toml = config_file if "alembic" in tool else None
-            else:
-                sources += _toml_sources(config_file, pyproject=False)
-        else:
-            sources += _ini_sources(config_file)
-            alembic_ini = config_file
-    else:
-        pyproject = root / "pyproject.toml"
-        sqlgen_toml = root / "sqlgen.toml"
-        ini = root / "alembic.ini"
-        if pyproject.is_file():
-            searched.append(f"{pyproject} [tool.sqlgen]")
-            sources += _toml_sources(pyproject, pyproject=True)
-        searched.append(str(sqlgen_toml))
-        if sqlgen_toml.is_file():
-            sources += _toml_sources(sqlgen_toml, pyproject=False)
-        searched.append(str(ini))
-        if ini.is_file():
-            sources += _ini_sources(ini)
-            alembic_ini = ini
-        if _has_tool_alembic(pyproject):
-            searched.append(f"{pyproject} [tool.alembic]")
-            alembic_toml = pyproject
+    found = _discover(root, config_file)
+    sources, searched = found.sources, found.searched
+    alembic_ini, alembic_toml = found.alembic_ini, found.alembic_toml
 
     merged = _merge(sources)
     if "script_location" in merged:

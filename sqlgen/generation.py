@@ -8,7 +8,7 @@ what is on disk.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -16,15 +16,25 @@ from typing import Any, Protocol, cast
 from alembic.script import Script
 
 from sqlgen import __version__
+from sqlgen.cache import FORMAT, DialectCache, StepStore, prepare_folder
 from sqlgen.captured import DialectRun, StepLike
 from sqlgen.dialects import Profile, find_profile, parse_version
 from sqlgen.errors import RevisionFailure, UsageError
 from sqlgen.fanout import Tick, cores, fan_out, tuned_gc
+from sqlgen.fingerprint import (
+    CORE_LIBRARIES,
+    digest_of,
+    file_digest,
+    project_code,
+    sqlgen_source,
+)
+from sqlgen.fingerprint import library_versions as installed_versions
 from sqlgen.graph import Direction, Plan
 from sqlgen.output import OutputFile
 from sqlgen.render.layout import KEPT_OUTCOMES
 from sqlgen.render.script import Header, Rendered, render
-from sqlgen.runtime.runner import RunSettings, dialect_class, run_dialect
+from sqlgen.results import RangeSummary
+from sqlgen.runtime.runner import RunSettings, dialect_class, run_dialect, store_rendered
 from sqlgen.workspace import Workspace, profiles, resolve_dialects
 
 # Below this many revision renderings (revisions x dialects), forking workers costs
@@ -53,14 +63,7 @@ class GenerateRequest:
     server_version: str | None = None
     write: bool = True  # False renders in memory only (--stdout)
     force: bool = False  # overwrite files a reviewer approved (their approval is dropped)
-
-
-@dataclass
-class GenerateResult:
-    plan: Plan
-    scripts: dict[str, Rendered]  # dialect -> the whole-range script
-    files: list[OutputFile]
-    written: list[Path]
+    cache: Path | None = None  # the rendering cache folder; None renders everything afresh
 
 
 def library_versions() -> dict[str, str]:
@@ -227,6 +230,10 @@ class Generation:
     section: dict[str, Any]  # this run's manifest section
     failures: list[RevisionFailure] = field(default_factory=list)
 
+    def summary(self) -> RangeSummary:
+        plan = self.plan
+        return RangeSummary(plan.direction, plan.spec, plan.start, plan.end, plan.revisions)
+
 
 @dataclass
 class DialectOutput:
@@ -250,20 +257,40 @@ class _Job:
     seed: tuple[StepLike, ...]
     targets: tuple[Profile, ...]
     keep_runs: bool
+    run_keys: tuple[str, ...] = ()  # per target, when the cache is used
+    digests: Mapping[str, str] = field(default_factory=dict)  # revision file -> sha256
 
-    def run(self, index: int, tick: Tick | None = None) -> DialectRun:
+    def _cache(self, index: int) -> DialectCache | None:
+        folder = self.request.cache
+        if folder is None or not self.run_keys:
+            return None
+        store = StepStore(folder, self.targets[index].name)
+        return DialectCache(store, self.run_keys[index], self.digests)
+
+    def run(
+        self, index: int, tick: Tick | None = None, cache: DialectCache | None = None
+    ) -> DialectRun:
         plan = self.plan
         profile = self.targets[index]
         return run_dialect(
-            plan.steps, plan.starts_at_base, profile, self.settings, self.seed, on_step=tick
+            plan.steps,
+            plan.starts_at_base,
+            profile,
+            self.settings,
+            self.seed,
+            on_step=tick,
+            cache=cache,
         )
 
     def output(self, index: int, tick: Tick) -> DialectOutput:
-        run = self.run(index, tick)
+        cache = self._cache(index)
+        run = self.run(index, tick, cache)
         kept = run if self.keep_runs else None
         if run.failures:
             return DialectOutput(run.profile, kept, None, [], None, run.failures)
         whole, files = _files_for(run, self.plan, self.request, self.settings)
+        if cache is not None:
+            store_rendered(run, cache)
         return DialectOutput(run.profile, kept, whole, files, _dialect_section(run, whole), [])
 
 
@@ -274,7 +301,38 @@ def _job(workspace: Workspace, request: GenerateRequest, keep_runs: bool) -> _Jo
     plan = workspace.graph.plan(request.direction, request.spec)
     seed = workspace.graph.history_before(plan)
     settings = _run_settings(workspace, request)
-    return _Job(plan, request, settings, seed, tuple(targets), keep_runs)
+    run_keys: tuple[str, ...] = ()
+    digests: dict[str, str] = {}
+    if request.cache is not None:
+        prepare_folder(request.cache)
+        shared = _shared_key(workspace, settings, request.cache)
+        run_keys = tuple(_run_key(shared, profile) for profile in targets)
+        paths = {str(cast(Script, step.revision).path) for step in (*seed, *plan.steps)}
+        digests = {path: file_digest(Path(path)) for path in sorted(paths)}
+    return _Job(plan, request, settings, seed, tuple(targets), keep_runs, run_keys, digests)
+
+
+def _shared_key(workspace: Workspace, settings: RunSettings, cache: Path) -> str:
+    """What every dialect's cache entries depend on, beyond the revision files themselves."""
+    project = workspace.project
+    layout = project.layout
+    versions = list(layout.version_locations) or [layout.script_location / "versions"]
+    code = project_code([project.root, *layout.prepend_sys_path], [*versions, cache])
+    configs = [*project.config_files, project.alembic_ini, project.alembic_toml]
+    return digest_of(
+        FORMAT,
+        sqlgen_source(),
+        installed_versions(CORE_LIBRARIES),
+        repr(settings),
+        project.options.preload,
+        [(workspace.relative(p), file_digest(p)) for p in code],
+        sorted({(str(p), file_digest(p)) for p in configs if p is not None and p.is_file()}),
+    )
+
+
+def _run_key(shared: str, profile: Profile) -> str:
+    packages = [profile.package] if profile.package else []
+    return digest_of(shared, repr(profile), installed_versions(packages))
 
 
 @dataclass

@@ -8,12 +8,20 @@ approval), and `sqlgen check` fails when an approved file would change.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlgen.errors import ConfigError
-from sqlgen.output import atomic_write
+from sqlgen.errors import ApprovedFilesChanged, ConfigError
+from sqlgen.output import (
+    OutputFile,
+    atomic_write,
+    merged_manifest,
+    read_manifest,
+    sha256,
+    write_output,
+)
 
 LOCK = "sqlgen.lock"
 LOCK_FORMAT = 1
@@ -46,3 +54,44 @@ def write_lock(root: Path, approvals: Mapping[str, Approval]) -> None:
     entries = [asdict(approvals[path]) for path in sorted(approvals)]
     text = json.dumps({"format": LOCK_FORMAT, "approved": entries}, indent=2, sort_keys=True)
     atomic_write(root / LOCK, (text + "\n").encode("utf-8"))
+
+
+def respect_approvals(
+    out: Path,
+    files: Sequence[OutputFile],
+    direction: str,
+    dialects: Sequence[str],
+    section: Mapping[str, Any],
+    force: bool,
+) -> None:
+    """Refuse to change or remove approved files; with force, drop their approvals."""
+    lock = read_lock(out)
+    if not lock:
+        return
+    new = {f.path: sha256(f.data) for f in files}
+    _, dropped = merged_manifest(read_manifest(out), files, direction, dialects, section, {})
+    touched = [
+        approval
+        for approval in lock.values()
+        if (approval.path in new and new[approval.path] != approval.sha256)
+        or any(entry.get("path") == approval.path for entry in dropped)
+    ]
+    if not touched:
+        return
+    if not force:
+        raise ApprovedFilesChanged([(a.path, a.by, a.on) for a in touched])
+    write_lock(out, {path: a for path, a in lock.items() if a not in touched})
+
+
+def write_checked(
+    out: Path,
+    files: Sequence[OutputFile],
+    direction: str,
+    dialects: Sequence[str],
+    section: Mapping[str, Any],
+    generator: Mapping[str, str],
+    force: bool,
+) -> list[Path]:
+    """write_output, after respect_approvals."""
+    respect_approvals(out, files, direction, dialects, section, force)
+    return write_output(out, files, direction, dialects, section, generator)

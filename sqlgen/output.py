@@ -161,15 +161,23 @@ def write_output(
     written = []
     for output in files:
         target = root / output.path
-        atomic_write(target, output.data)
+        _write_if_changed(target, output.data)
         written.append(target)
-    atomic_write(root / MANIFEST, manifest_text(manifest).encode("utf-8"))
+    _write_if_changed(root / MANIFEST, manifest_text(manifest).encode("utf-8"))
     for entry in dropped:
         stale = root / str(entry["path"])
         if _file_sha(stale) == entry.get("sha256"):
             stale.unlink()
             _remove_empty_parents(stale.parent, root)
     return written
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """atomic_write, unless the file already holds exactly `data` (no needless fsync)."""
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    atomic_write(path, data)
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

@@ -266,7 +266,7 @@ def test_example_per_revision_files_match_the_range(
     def steps(result: api.GenerateResult) -> list[tuple[str, Path]]:
         files = [f for f in result.files if f.dialect == DIALECT and f.kind == "revision"]
         ordered = sorted(files, key=lambda f: f.path)
-        assert [f.revision for f in ordered] == [s.revision.revision for s in result.plan.steps]
+        assert [f.revision for f in ordered] == list(result.plan.revisions)
         assert {f.revision for f in ordered} == revisions
         return [(str(f.revision), tmp_path / f.path) for f in ordered]
 

@@ -11,6 +11,7 @@ values (they are never edited after going into a ColumnModel).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -97,7 +98,7 @@ class ColumnModel:
     def _value(self) -> tuple[Any, ...]:
         return (
             self.name,
-            render_type(self.type),
+            self.type_text,
             self.nullable,
             self.server_default,
             self.comment,
@@ -105,6 +106,11 @@ class ColumnModel:
             self.computed,
             self.identity,
         )
+
+    @functools.cached_property
+    def type_text(self) -> str:
+        """render_type(self.type), made once: the column never changes."""
+        return render_type(self.type)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ColumnModel) and self._value() == other._value()
@@ -319,7 +325,7 @@ class SchemaModel:
     def fingerprint(self) -> str:
         """sha256 of a canonical rendering: equal for models that answer alike."""
         data = {
-            "tables": [_render_table(self.tables[k]) for k in sorted(self.tables, key=_sort_key)],
+            "tables": [render_table(self.tables[k]) for k in sorted(self.tables, key=_sort_key)],
             "schemas": sorted(self.schemas),
             "views": [list(k) for k in sorted(self.views, key=_sort_key)],
             "uncertain": [
@@ -331,7 +337,7 @@ class SchemaModel:
             if self.unknown is None
             else [self.unknown.where, self.unknown.reason, self.unknown.existence],
         }
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_render_value)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=render_value)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -348,25 +354,25 @@ def render_type(type_: TypeEngine[Any]) -> str:
     return f"{cls.__module__}.{cls.__qualname__}:{_ADDRESS.sub('', repr(type_))}"
 
 
-def _render_value(value: Any) -> str:
+def render_value(value: Any) -> str:
     if isinstance(value, TypeEngine):
         return render_type(value)
     return _ADDRESS.sub("", repr(value))
 
 
-def _render_table(table: TableModel) -> dict[str, Any]:
+def render_table(table: TableModel) -> dict[str, Any]:
     return {
         "key": [table.schema, table.name],
         "columns": [
             [
                 c.name,
-                render_type(c.type),
+                c.type_text,
                 c.nullable,
                 c.server_default,
                 c.comment,
                 str(c.autoincrement),
                 None if c.computed is None else [c.computed.sqltext, c.computed.persisted],
-                None if c.identity is None else [[k, _render_value(v)] for k, v in c.identity],
+                None if c.identity is None else [[k, render_value(v)] for k, v in c.identity],
             ]
             for c in table.columns
         ],
@@ -381,7 +387,7 @@ def _render_table(table: TableModel) -> dict[str, Any]:
                     i.unique,
                     list(i.expressions),
                     [[c, list(s)] for c, s in i.sorting],
-                    [[k, _render_value(v)] for k, v in i.dialect_options],
+                    [[k, render_value(v)] for k, v in i.dialect_options],
                 ]
                 for i in table.indexes
             ),
@@ -397,7 +403,7 @@ def _render_table(table: TableModel) -> dict[str, Any]:
                     f.referred_schema,
                     f.referred_table,
                     list(f.referred_columns),
-                    [[k, _render_value(v)] for k, v in f.options],
+                    [[k, render_value(v)] for k, v in f.options],
                 ]
                 for f in table.foreign_keys
             ),

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.schema import CreateTable
 
+from sqlgen.cache import CachedStep, DialectCache, transpiled_items
 from sqlgen.captured import (
     DataReadMode,
     DialectRun,
@@ -42,7 +43,9 @@ from sqlgen.captured import (
 )
 from sqlgen.dialects import Profile
 from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
+from sqlgen.fingerprint import digest_of, file_digest
 from sqlgen.model import SchemaModel, Uncertainty
+from sqlgen.model.delta import ModelDelta, chained, initial_state
 from sqlgen.render.compile import compile_statement
 from sqlgen.runtime.capture import (
     CaptureConnection,
@@ -188,7 +191,9 @@ def override_path(folder: Path, revision: str, direction: str, dialect: str) -> 
 
 
 class _Run:
-    def __init__(self, profile: Profile, settings: RunSettings) -> None:
+    def __init__(
+        self, profile: Profile, settings: RunSettings, cache: DialectCache | None = None
+    ) -> None:
         self.profile = profile
         self.settings = settings
         dialect = build_dialect(profile, settings.server_version)
@@ -196,6 +201,10 @@ class _Run:
         self.recorder.model = SchemaModel(default_schema=profile.default_schema)
         self.recorder.sqlglot_dialect = profile.sqlglot
         self.context = _migration_context(self.recorder.dialect, profile, settings, self.recorder)
+        self.cache = cache
+        # names the model's state for cache keys: chained from step to step
+        self.state = initial_state(self.recorder.model)
+        self._digests: dict[str, str] = {}
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
         return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)
@@ -230,15 +239,86 @@ class _Run:
         self.recorder.statement(CreateTable(self.context._version), version=True)
         return self.recorder.items, self.recorder.warnings
 
+    def _reviewed(self, step: StepLike) -> Path | None:
+        """The reviewed override file for the step, if there is one."""
+        if self.settings.overrides is None:
+            return None
+        script = step.revision
+        reviewed = override_path(
+            self.settings.overrides, script.revision, step.direction, self.profile.name
+        )
+        return reviewed if reviewed.is_file() else None
+
+    def _digest(self, path: str) -> str:
+        known = self.cache.digests.get(path) if self.cache is not None else None
+        if known is not None:
+            return known
+        if path not in self._digests:
+            self._digests[path] = file_digest(Path(path))
+        return self._digests[path]
+
+    def step_key(self, step: StepLike) -> str | None:
+        """The cache key of the step as this run is about to run it; None without a cache."""
+        if self.cache is None:
+            return None
+        script = step.revision
+        reviewed = self._reviewed(step)
+        return digest_of(
+            self.cache.run_key,
+            self.state,
+            step.direction,
+            script.revision,
+            tuple((c.kind, c.old, c.new) for c in step.version_changes),
+            self._digest(script.path),
+            (reviewed.name, self._digest(str(reviewed))) if reviewed else None,
+            self.recorder.data_reads,
+        )
+
+    def advance(self, step: StepLike) -> StepCapture:
+        """One step, noting which tables it changed: from the cache if it has it, else run."""
+        model = self.recorder.model
+        key = self.step_key(step)
+        hit = self.cache.store.get(key) if self.cache is not None and key else None
+        with model.watch() as journal:
+            if hit is not None:
+                hit.delta.apply(model)
+                capture = StepCapture(
+                    step,
+                    Path(step.revision.path),
+                    items=list(hit.transpiled),
+                    reads=list(hit.reads),
+                    warnings=list(hit.warnings),
+                    override=Path(hit.override) if hit.override else None,
+                    rendered=hit.rendered,
+                )
+                delta = hit.delta
+            else:
+                capture = self.step(step)
+        if hit is None and key is not None:
+            delta = ModelDelta.of_step(model, journal)
+            capture.cache_key, capture.delta = key, delta
+        if key is not None:
+            self.state = chained(self.state, delta)
+        # tables are immutable values: a changed table is a different object
+        capture.tables_changed = {
+            k: (before, model.tables.get(k))
+            for k, before in journal.items()
+            if before is not model.tables.get(k)
+        }
+        return capture
+
+    def mark_unknown(self, uncertainty: Uncertainty) -> None:
+        model = self.recorder.model
+        model.mark_unknown(uncertainty)
+        self.state = initial_state(model)
+
     def step(self, step: StepLike) -> StepCapture:
         script = step.revision
         path = Path(script.path)
         capture = StepCapture(step, path)
         if self.settings.overrides is not None:
-            reviewed = override_path(
-                self.settings.overrides, script.revision, step.direction, self.profile.name
-            )
-            if reviewed.is_file():
+            reviewed = self._reviewed(step)
+            if reviewed is not None:
                 capture.override = reviewed
                 sql = reviewed.read_text(encoding="utf-8").strip()
                 capture.items = [Item("raw", sql)]
@@ -283,33 +363,20 @@ class _Run:
         do not change the schema. A replay that fails leaves the schema unknown,
         so any question about it gets a clear error rather than a guess.
         """
-        model = self.recorder.model
         if not starts_at_base and not steps:
-            model.mark_unknown(Uncertainty("", "before the range was not replayed"))
+            self.mark_unknown(Uncertainty("", "before the range was not replayed"))
             return
         mode, self.recorder.data_reads = self.recorder.data_reads, "empty"
         try:
             for step in steps:
-                failure = self.step(step).failure
+                failure = self.advance(step).failure
                 if failure is not None:
                     reason = f"could not be replayed to model the schema: {failure.reason}"
-                    model.mark_unknown(Uncertainty(f"revision {failure.revision}", reason))
+                    self.mark_unknown(Uncertainty(f"revision {failure.revision}", reason))
                     return
         finally:
             self.recorder.data_reads = mode
 
-    def tracked_step(self, step: StepLike) -> StepCapture:
-        """step(), noting which tables it changed in the model."""
-        model = self.recorder.model
-        with model.watch() as journal:
-            capture = self.step(step)
-        # tables are immutable values: a changed table is a different object
-        capture.tables_changed = {
-            key: (before, model.tables.get(key))
-            for key, before in journal.items()
-            if before is not model.tables.get(key)
-        }
-        return capture
 
 def run_dialect(
     steps: Sequence[StepLike],
@@ -318,14 +385,17 @@ def run_dialect(
     settings: RunSettings,
     seed: Sequence[StepLike] = (),
     on_step: Callable[[], None] | None = None,
+    cache: DialectCache | None = None,
 ) -> DialectRun:
     """Capture every step of a range for one dialect.
 
     `seed`: the upgrade steps from base to where the range starts, replayed
     first, silently, so that the schema model is right from the first step.
-    `on_step` is called after each step of the range (for progress).
+    `on_step` is called after each step of the range (for progress). With a
+    `cache`, a step it holds is taken from it instead of run; steps that ran
+    carry their key, for `store_rendered` once they are rendered.
     """
-    run = _Run(profile, settings)
+    run = _Run(profile, settings, cache)
     translation = run.recorder.translation
     result = DialectRun(profile, translation.source_name if translation else None)
     result.dialect = run.recorder.dialect
@@ -343,8 +413,32 @@ def run_dialect(
         if settings.version_table_enabled and starts_at_base:
             result.prologue, result.prologue_warnings = run.prologue()
         for step in steps:
-            result.steps.append(run.tracked_step(step))
+            result.steps.append(run.advance(step))
             if on_step is not None:
                 on_step()
     result.model_end = run.recorder.model
     return result
+
+
+def store_rendered(run: DialectRun, cache: DialectCache) -> None:
+    """Put the steps that ran, now rendered, into the cache, and save it."""
+    for capture in run.steps:
+        if (
+            capture.cache_key is None
+            or capture.delta is None
+            or capture.rendered is None
+            or capture.failure is not None
+        ):
+            continue
+        cache.store.put(
+            capture.cache_key,
+            CachedStep(
+                transpiled=transpiled_items(capture.items),
+                reads=tuple(capture.reads),
+                warnings=tuple(capture.warnings),
+                override=str(capture.override) if capture.override else None,
+                rendered=capture.rendered,
+                delta=capture.delta,
+            ),
+        )
+    cache.store.save()

@@ -1,0 +1,136 @@
+"""The rendering cache: each revision's rendered SQL, for one dialect, kept between runs.
+
+An entry is keyed by everything its text can depend on: the revision file's
+content, the dialect profile, the schema model's state before the step, the
+versions of sqlgen (and its source), SQLAlchemy, Alembic and sqlglot, the
+project's own Python code beside the migrations, and the options of the run.
+A hit gives back the step's statements, its laid-out text and what it did to
+the schema model, so the step is neither run nor laid out again.
+
+The folder (default `PROJECT/.sqlgen-cache`) holds one file per dialect,
+carrying a sha256 of its content: a file that does not match, or does not
+load, is ignored and rendered again, never trusted. Deleting the folder is
+always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlgen.captured import DataRead, Item, StepText, Warning_
+from sqlgen.model.delta import ModelDelta
+from sqlgen.output import atomic_write
+
+FORMAT = 2  # bump when an entry's shape or meaning changes
+_MAGIC = b"SQLGEN-STEPS\n"
+
+
+def prepare_folder(folder: Path) -> Path:
+    """The cache folder, made with a .gitignore and a CACHEDIR.TAG (so backups skip it)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        atomic_write(ignore, b"# created by sqlgen: the rendering cache, safe to delete\n*\n")
+    tag = folder / "CACHEDIR.TAG"
+    if not tag.exists():
+        atomic_write(
+            tag,
+            b"Signature: 8a477f597d28d172789f06886806bc55\n"
+            b"# This file is a cache directory tag created by sqlgen.\n",
+        )
+    return folder
+
+
+# --- the step store ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedStep:
+    """One step as a run captured and rendered it, without what only a live run has."""
+
+    # only the statements sqlglot translated (for the manifest); the rest of the
+    # step's SQL is in `rendered`
+    transpiled: tuple[Item, ...]
+    reads: tuple[DataRead, ...]
+    warnings: tuple[Warning_, ...]
+    override: str | None
+    rendered: StepText
+    delta: ModelDelta
+
+
+class StepStore:
+    """The cached steps of one dialect; `save()` writes what this run used and added.
+
+    One file: a header, the sha256 of the payload, then the payload (the pickled
+    entries). A file whose checksum does not match, or that does not load, is
+    ignored as a whole and rebuilt by the run.
+    """
+
+    def __init__(self, folder: Path, namespace: str) -> None:
+        self.path = folder / "steps" / f"{namespace}.bin"
+        self._stored = self._load()
+        self._used: dict[str, CachedStep] = {}
+
+    def _load(self) -> dict[str, CachedStep]:
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return {}
+        header = len(_MAGIC) + 32
+        digest, payload = data[len(_MAGIC) : header], data[header:]
+        if not data.startswith(_MAGIC) or hashlib.sha256(payload).digest() != digest:
+            return {}  # corrupt or foreign: ignored, rebuilt
+        try:
+            loaded = pickle.loads(payload)
+        except Exception:  # any unpickling failure means a corrupt file
+            return {}
+        if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
+            return {}
+        entries = loaded.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, key: str) -> CachedStep | None:
+        entry = self._stored.get(key)
+        if not isinstance(entry, CachedStep):
+            return None
+        self._used[key] = entry
+        return entry
+
+    def put(self, key: str, entry: CachedStep) -> None:
+        self._used[key] = entry
+
+    def save(self, keep_unused: int = 2000) -> None:
+        """Write the entries this run used or made, then older ones up to `keep_unused`."""
+        kept = dict(self._used)
+        for key, entry in self._stored.items():
+            if len(kept) >= len(self._used) + keep_unused:
+                break
+            kept.setdefault(key, entry)
+        if kept.keys() == self._stored.keys():
+            return  # nothing new: the file stays as it is
+        payload = pickle.dumps(
+            {"format": FORMAT, "entries": kept}, protocol=pickle.HIGHEST_PROTOCOL
+        )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, _MAGIC + hashlib.sha256(payload).digest() + payload)
+
+
+def transpiled_items(items: Iterable[Item]) -> tuple[Item, ...]:
+    """The items sqlglot translated, without their operation objects (they belong to the run)."""
+    return tuple(replace(i, operation=None) for i in items if i.transpiled_from is not None)
+
+
+@dataclass(frozen=True)
+class DialectCache:
+    """What a run needs to use the cache for one dialect.
+
+    `digests`: the sha256 of the revision files, by path, made once for all dialects.
+    """
+
+    store: StepStore
+    run_key: str
+    digests: Mapping[str, str]

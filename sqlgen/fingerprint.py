@@ -1,0 +1,84 @@
+"""Content fingerprints: of files, of sqlgen itself, of the libraries that shape the output.
+
+Standard library only, so that checking a cached run needs nothing heavy loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+# Folders never searched for project code: their files are not the project's own
+# modules a migration could import.
+_SKIPPED_FOLDERS = {
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    "build",
+    "dist",
+    "venv",
+    "env",
+}
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def digest_of(*parts: object) -> str:
+    """sha256 of the parts' reprs: for keys made of plain values."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+@cache
+def sqlgen_source() -> str:
+    """sha256 of sqlgen's own code and profiles: an edited checkout is a new version."""
+    from importlib import resources
+
+    found = []
+    for package in ("sqlgen", "sqlgen.profiles"):
+        folder = Path(str(resources.files(package)))
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in {".py", ".toml"} and path.is_file():
+                found.append((package, path.relative_to(folder).as_posix(), file_digest(path)))
+    return digest_of(found)
+
+
+def library_versions(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in sorted(set(names)):
+        try:
+            found.append((name, version(name)))
+        except PackageNotFoundError:
+            found.append((name, "absent"))
+    return tuple(found)
+
+
+CORE_LIBRARIES = ("sqlgen", "sqlalchemy", "alembic", "sqlglot", "sqlglotc")
+
+
+def project_code(roots: Iterable[Path], skipped: Iterable[Path]) -> list[Path]:
+    """The Python files a migration could import from the project (its version folders aside)."""
+    skip = {p.resolve() for p in skipped}
+    found: list[Path] = []
+    for root in sorted({r.resolve() for r in roots}):
+        for folder, subfolders, files in os.walk(root):
+            here = Path(folder)
+            subfolders[:] = sorted(
+                name
+                for name in subfolders
+                if not name.startswith(".")
+                and name not in _SKIPPED_FOLDERS
+                and (here / name).resolve() not in skip
+            )
+            found += [here / name for name in sorted(files) if name.endswith(".py")]
+    return found

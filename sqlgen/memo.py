@@ -1,0 +1,241 @@
+"""The run memo: a whole `upgrade` / `downgrade` run, remembered to be answered again at once.
+
+A run without failures is recorded under a key made of what was asked (range,
+dialects, options, the command line's settings, the SQLGEN_* environment, the
+project folder) and of sqlgen itself. The record lists every input the output
+came from, each with its sha256: the config files, the revision files, the
+project's own Python code, the dialect profiles, the reviewed overrides; the
+folders whose file lists matter; and the library versions. Asked the same again
+while none of them changed, the recorded files are written as a fresh run would
+write them (approvals respected), without loading the migrations or the
+pipeline. Anything changed, and it is an ordinary run, which the per-revision
+cache (sqlgen.cache) still makes cheap.
+
+The record is JSON, with a sha256 of its own content: one that does not match
+or does not parse is ignored and replaced, never trusted. Only the standard
+library and sqlgen's light modules are imported here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlgen.fingerprint import (
+    CORE_LIBRARIES,
+    digest_of,
+    file_digest,
+    library_versions,
+    project_code,
+    sqlgen_source,
+)
+from sqlgen.lock import write_checked
+from sqlgen.output import OutputFile, atomic_write
+from sqlgen.results import GenerateResult, RangeSummary, ScriptText
+
+if TYPE_CHECKING:
+    from sqlgen.workspace import Workspace
+
+FORMAT = 1
+KEEP = 20  # records kept in the folder; the oldest go first
+
+
+def memo_key(
+    root: Path,
+    config_file: Path | None,
+    settings: Mapping[str, Any],
+    asked: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """A run's key: the project, the command line's settings, the environment, what was asked."""
+    env = os.environ if env is None else env
+    return digest_of(
+        FORMAT,
+        sqlgen_source(),
+        str(root.resolve()),
+        str(config_file.resolve()) if config_file else None,
+        sorted((k, repr(v)) for k, v in settings.items()),
+        sorted((k, v) for k, v in env.items() if k.startswith("SQLGEN_")),
+        sorted((k, repr(v)) for k, v in asked.items()),
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a run's output came from, to tell whether it would come out the same."""
+
+    files: tuple[tuple[str, str], ...]  # path, sha256
+    listings: tuple[tuple[str, str, tuple[str, ...]], ...]  # folder, pattern, sorted names
+    code: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # roots, skipped, files
+    libraries: tuple[tuple[str, str], ...]
+
+    def unchanged(self) -> bool:
+        if library_versions(name for name, _ in self.libraries) != self.libraries:
+            return False
+        for folder, pattern, names in self.listings:
+            if _listing(Path(folder), pattern) != names:
+                return False
+        roots, skipped, files = self.code
+        found = project_code([Path(r) for r in roots], [Path(s) for s in skipped])
+        if tuple(str(p) for p in found) != files:
+            return False
+        for path, digest in self.files:
+            try:
+                if file_digest(Path(path)) != digest:
+                    return False
+            except OSError:
+                return False
+        return True
+
+
+def _listing(folder: Path, pattern: str) -> tuple[str, ...]:
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern)))
+
+
+def memo_inputs(workspace: Workspace, cache: Path, dialect_packages: Sequence[str]) -> Inputs:
+    """Everything the run of `workspace` read that could change its output."""
+    project = workspace.project
+    layout = project.layout
+    pattern = "**/*.py" if layout.recursive_version_locations else "*.py"
+    versions = list(layout.version_locations) or [layout.script_location / "versions"]
+    listings = [(str(folder), pattern, _listing(folder, pattern)) for folder in versions]
+    options = project.options
+    if options.overrides is not None:
+        listings.append((str(options.overrides), "*", _listing(options.overrides, "*")))
+    if options.dialects is not None:
+        listings.append((str(options.dialects), "*.toml", _listing(options.dialects, "*.toml")))
+    files = [Path(folder) / name for folder, _, names in listings for name in names]
+    files = [path for path in files if path.is_file()]
+    files += [p for p in (*project.config_files, project.alembic_ini, project.alembic_toml) if p]
+    roots = (project.root, *layout.prepend_sys_path)
+    skipped = (*versions, cache)
+    code = project_code(roots, skipped)
+    files += code
+    return Inputs(
+        files=tuple(sorted({(str(p), file_digest(p)) for p in files})),
+        listings=tuple(listings),
+        code=(
+            tuple(str(r) for r in roots),
+            tuple(str(s) for s in skipped),
+            tuple(str(p) for p in code),
+        ),
+        libraries=library_versions([*CORE_LIBRARIES, *dialect_packages]),
+    )
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """What writing a run's output needs again."""
+
+    plan: RangeSummary
+    files: list[OutputFile]
+    dialects: list[str]
+    section: dict[str, Any]
+    generator: dict[str, str]
+
+
+def _folder(cache: Path) -> Path:
+    return cache / "runs"
+
+
+def record_run(cache: Path, key: str, inputs: Inputs, remembered: Remembered) -> None:
+    body = json.dumps(
+        {"format": FORMAT, "inputs": asdict(inputs), "run": asdict(remembered)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    text = hashlib.sha256(body.encode("utf-8")).hexdigest() + "\n" + body
+    folder = _folder(cache)
+    atomic_write(folder / f"{key}.json", text.encode("utf-8"))
+    records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in records[KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+def _load(cache: Path, key: str) -> dict[str, Any] | None:
+    try:
+        text = (_folder(cache) / f"{key}.json").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    digest, _, body = text.partition("\n")
+    if hashlib.sha256(body.encode("utf-8")).hexdigest() != digest:
+        return None  # corrupt: ignored, the run is rendered and recorded again
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _inputs(data: Mapping[str, Any]) -> Inputs:
+    roots, skipped, code = data["code"]
+    return Inputs(
+        files=tuple((str(p), str(d)) for p, d in data["files"]),
+        listings=tuple((str(f), str(p), tuple(n)) for f, p, n in data["listings"]),
+        code=(tuple(roots), tuple(skipped), tuple(code)),
+        libraries=tuple((str(n), str(v)) for n, v in data["libraries"]),
+    )
+
+
+def _remembered(data: Mapping[str, Any]) -> Remembered:
+    plan = data["plan"]
+    files = [
+        OutputFile(
+            path=f["path"],
+            content=f["content"],
+            dialect=f["dialect"],
+            direction=f["direction"],
+            kind=f["kind"],
+            start=tuple(f["start"]),
+            end=tuple(f["end"]),
+            revision=f["revision"],
+        )
+        for f in data["files"]
+    ]
+    return Remembered(
+        RangeSummary(
+            plan["direction"],
+            plan["spec"],
+            tuple(plan["start"]),
+            tuple(plan["end"]),
+            tuple(plan["revisions"]),
+        ),
+        files,
+        list(data["dialects"]),
+        dict(data["section"]),
+        dict(data["generator"]),
+    )
+
+
+def replay(cache: Path, key: str, out: Path, write: bool, force: bool) -> GenerateResult | None:
+    """The remembered run under `key`, written to `out` (if `write`); None if it would differ."""
+    data = _load(cache, key)
+    if data is None:
+        return None
+    try:
+        inputs = _inputs(data["inputs"])
+        remembered = _remembered(data["run"])
+    except (KeyError, TypeError, ValueError):
+        return None  # not a record this version can read: rendered again
+    if not inputs.unchanged():
+        return None
+    written: list[Path] = []
+    if write and remembered.files:
+        written = write_checked(
+            out,
+            remembered.files,
+            remembered.plan.direction,
+            remembered.dialects,
+            remembered.section,
+            remembered.generator,
+            force,
+        )
+    scripts = {f.dialect: ScriptText(f.content) for f in remembered.files if f.kind == "range"}
+    return GenerateResult(remembered.plan, scripts, remembered.files, written)

@@ -1,0 +1,36 @@
+"""What `upgrade` and `downgrade` give back: plain values, cheap to load.
+
+Kept apart from the pipeline so that a run answered from the run memo (see
+sqlgen.memo) hands the CLI the same result without loading the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlgen.output import OutputFile
+
+
+@dataclass(frozen=True)
+class RangeSummary:
+    """A planned range, as reported: direction, requested spec, heads before and after."""
+
+    direction: str
+    spec: str
+    start: tuple[str, ...]
+    end: tuple[str, ...]
+    revisions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScriptText:
+    text: str  # a dialect's whole-range script
+
+
+@dataclass
+class GenerateResult:
+    plan: RangeSummary
+    scripts: dict[str, ScriptText]  # dialect -> the whole-range script
+    files: list[OutputFile]
+    written: list[Path]
