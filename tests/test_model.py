@@ -851,3 +851,47 @@ def test_inspected_types_are_the_classes_the_database_reflects() -> None:
         "INTEGER()",
         "VARCHAR(length=255)",
     ]
+
+
+# --- the model's lookup indexes stay in step with its tables ---
+
+
+def test_name_and_foreign_key_indexes_follow_every_change() -> None:
+    from sqlgen.model import edit
+    from sqlgen.model.schema import ColumnModel, ForeignKeyModel, TableModel
+
+    def table(name: str, *refers_to: str) -> TableModel:
+        fks = tuple(ForeignKeyModel(None, (f"{r}_id",), None, r, ("id",)) for r in refers_to)
+        columns = (
+            ColumnModel("id", sa.Integer()),
+            *(ColumnModel(f"{r}_id", sa.Integer()) for r in refers_to),
+        )
+        return TableModel(name, None, columns, foreign_keys=fks)
+
+    model = SchemaModel()
+    edit.create_table(model, table("parent"))
+    edit.create_table(model, table("Child", "parent"))
+    edit.create_table(model, table("other", "parent", "Child"))
+    assert model.find("CHILD") == (None, "Child")  # one case-insensitive match
+    model.put(table("CHILD"))  # as after raw SQL with quoted names
+    assert model.find("child") is None  # two: ambiguous, as find_name
+    assert model.find("CHILD") == (None, "CHILD")  # the exact name wins
+    edit.drop_table(model, (None, "CHILD"))
+
+    edit.rename_column(model, (None, "parent"), "id", "parent_key")
+    assert [f.referred_columns for f in model.tables[(None, "Child")].foreign_keys] == [
+        ("parent_key",)
+    ]
+    edit.rename_table(model, (None, "parent"), "mother")
+    assert {f.referred_table for f in model.tables[(None, "other")].foreign_keys} == {
+        "mother",
+        "Child",
+    }
+    edit.drop_table(model, (None, "mother"), cascade=True)
+    assert model.tables[(None, "Child")].foreign_keys == ()
+    assert model.find("parent") is None and model.find("MOTHER") is None
+
+    rebuilt = SchemaModel(dict(model.tables))  # indexes made from scratch
+    assert model._folded == rebuilt._folded
+    assert model._referrers == rebuilt._referrers
+    assert [t.name for t in model.referrers((None, "Child"))] == ["other"]

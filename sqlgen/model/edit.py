@@ -96,7 +96,7 @@ def drop_table(model: SchemaModel, key: TableKey, cascade: bool = False) -> None
     place; CASCADE (PostgreSQL) drops them."""
     model.remove(key)
     if cascade:
-        for other in list(model.tables.values()):
+        for other in model.referrers(key):
             kept = tuple(fk for fk in other.foreign_keys if not fk.refers_to(key))
             if kept != other.foreign_keys:
                 model.put(replace(other, foreign_keys=kept))
@@ -110,7 +110,7 @@ def rename_table(model: SchemaModel, key: TableKey, new_name: str) -> None:
     model.put(replace(table, name=new_name))
     if uncertainty is not None:
         model.uncertain[new_key] = uncertainty
-    for other in list(model.tables.values()):  # foreign keys follow the table they point at
+    for other in model.referrers(key):  # foreign keys follow the table they point at
         moved = tuple(
             replace(fk, referred_table=new_name) if fk.refers_to(key) else fk
             for fk in other.foreign_keys
@@ -195,7 +195,7 @@ def rename_column(model: SchemaModel, key: TableKey, old: str, new: str) -> None
             foreign_keys=tuple(replace(f, columns=names(f.columns)) for f in table.foreign_keys),
         )
     )
-    for other in list(model.tables.values()):  # foreign keys that point at the column
+    for other in model.referrers(key):  # foreign keys that point at the column
         moved = tuple(
             replace(f, referred_columns=names(f.referred_columns)) if f.refers_to(key) else f
             for f in other.foreign_keys

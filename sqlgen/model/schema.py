@@ -179,6 +179,10 @@ class TableModel:
     def key(self) -> TableKey:
         return (self.schema, self.name)
 
+    @property
+    def referred_keys(self) -> set[TableKey]:
+        return {(f.referred_schema, f.referred_table) for f in self.foreign_keys}
+
     def column(self, name: str) -> ColumnModel | None:
         found = self.column_name(name)
         return next((c for c in self.columns if c.name == found), None)
@@ -220,6 +224,48 @@ class SchemaModel:
     journal: dict[TableKey, TableModel | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # Indexes over `tables`, kept by put/remove, so lookups stay O(1) as the history
+    # grows: names by (schema, lower-cased name), and the tables whose foreign keys
+    # point at a table.
+    _folded: dict[tuple[str | None, str], dict[str, None]] = field(
+        init=False, compare=False, repr=False
+    )
+    _referrers: dict[TableKey, set[TableKey]] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._folded = {}
+        self._referrers = {}
+        for key, table in self.tables.items():
+            self._index(key, table)
+
+    def _index(self, key: TableKey, table: TableModel) -> None:
+        self._folded.setdefault((key[0], key[1].lower()), {})[key[1]] = None
+        for target in table.referred_keys:
+            self._referrers.setdefault(target, set()).add(key)
+
+    def _unindex(self, key: TableKey, table: TableModel) -> None:
+        fold = (key[0], key[1].lower())
+        names = self._folded.get(fold, {})
+        names.pop(key[1], None)
+        if not names:
+            self._folded.pop(fold, None)
+        for target in table.referred_keys:
+            referrers = self._referrers.get(target, set())
+            referrers.discard(key)
+            if not referrers:
+                self._referrers.pop(target, None)
+
+    def _store(self, key: TableKey, table: TableModel) -> None:
+        old = self.tables.get(key)
+        if old is not None:
+            self._unindex(key, old)
+        self.tables[key] = table
+        self._index(key, table)
+
+    def referrers(self, key: TableKey) -> list[TableModel]:
+        """The tables with a foreign key that points at `key`, by name: the same order
+        however the model was built (run step by step or replayed from the cache)."""
+        return [self.tables[k] for k in sorted(self._referrers.get(key, ()), key=_sort_key)]
 
     def copy(self) -> SchemaModel:
         # TableModels are immutable: copying the containers is a full, independent copy
@@ -240,10 +286,11 @@ class SchemaModel:
     def find(self, name: str, schema: str | None = None) -> TableKey | None:
         """The key of table `name` in `schema`, matched as find_name does."""
         schema = self.normal(schema)
-        if (schema, name) in self.tables:  # the exact name: no scan
+        if (schema, name) in self.tables:  # the exact name wins
             return (schema, name)
-        found = find_name([n for s, n in self.tables if s == schema], name)
-        return None if found is None else (schema, found)
+        folded = self._folded.get((schema, name.lower()), {})
+        # as find_name: one case-insensitive match, or none when it is ambiguous
+        return (schema, next(iter(folded))) if len(folded) == 1 else None
 
     def table(self, name: str, schema: str | None = None) -> TableModel | None:
         key = self.find(name, schema)
@@ -297,11 +344,13 @@ class SchemaModel:
                 ),
             )
         self._changing(table.key)
-        self.tables[table.key] = table
+        self._store(table.key, table)
 
     def remove(self, key: TableKey) -> None:
         self._changing(key)
-        self.tables.pop(key, None)
+        old = self.tables.pop(key, None)
+        if old is not None:
+            self._unindex(key, old)
         self.uncertain.pop(key, None)
 
     def mark_uncertain(self, key: TableKey, uncertainty: Uncertainty) -> None:
@@ -310,7 +359,7 @@ class SchemaModel:
         if key not in self.tables:
             # it exists (SQL created or altered it) but the model never saw its shape
             self._changing(key)
-            self.tables[key] = TableModel(key[1], key[0])
+            self._store(key, TableModel(key[1], key[0]))
         first = self.uncertain.setdefault(key, uncertainty)
         if uncertainty.existence and not first.existence:
             # now whether it exists is unknown too
