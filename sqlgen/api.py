@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlgen import __version__
 from sqlgen.authoring import RevisionRequest, WrittenRevision, write_revision
-from sqlgen.config import CACHE_FOLDER, Project, load_project
+from sqlgen.config import Project, load_project
+from sqlgen.config import cache_folder as config_cache_folder
 from sqlgen.dialects import Profile
 from sqlgen.drift import Drift, compare, expected_output
 from sqlgen.errors import (
@@ -206,8 +207,7 @@ def revision(workspace: Workspace, request: RevisionRequest) -> WrittenRevision:
 
 def cache_folder(workspace: Workspace) -> Path:
     """Where the rendering cache lives: cache_dir if set, else PROJECT/.sqlgen-cache."""
-    configured = workspace.project.options.cache_dir
-    return configured if configured is not None else workspace.project.root / CACHE_FOLDER
+    return config_cache_folder(workspace.project)
 
 
 def generate(

@@ -25,7 +25,7 @@ from sqlgen.captured import DataRead, Item, StepText, Warning_
 from sqlgen.model.delta import ModelDelta
 from sqlgen.output import atomic_write
 
-FORMAT = 2  # bump when an entry's shape or meaning changes
+FORMAT = 3  # bump when an entry's shape or meaning changes
 _MAGIC = b"SQLGEN-STEPS\n"
 
 
@@ -59,7 +59,36 @@ class CachedStep:
     warnings: tuple[Warning_, ...]
     override: str | None
     rendered: StepText
-    delta: ModelDelta
+    # what the step did to the schema model: its digest names the next state; the
+    # delta itself stays pickled until a later step must run on the model
+    delta_digest: str
+    delta_pickle: bytes
+
+    @classmethod
+    def of(
+        cls,
+        items: Iterable[Item],
+        reads: Iterable[DataRead],
+        warnings: Iterable[Warning_],
+        override: str | None,
+        rendered: StepText,
+        delta: ModelDelta,
+    ) -> CachedStep:
+        return cls(
+            transpiled=transpiled_items(items),
+            reads=tuple(reads),
+            warnings=tuple(warnings),
+            override=override,
+            rendered=rendered,
+            delta_digest=delta.digest,
+            delta_pickle=pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+    def delta(self) -> ModelDelta:
+        # the store's checksum vouched for these bytes
+        delta = pickle.loads(self.delta_pickle)
+        assert isinstance(delta, ModelDelta)
+        return delta
 
 
 class StepStore:

@@ -21,6 +21,7 @@ import click
 
 from sqlgen import __version__
 from sqlgen.errors import GenerationFailed, SqlgenError
+from sqlgen.fingerprint import one_command
 from sqlgen.progress import ProgressBar
 
 
@@ -71,9 +72,13 @@ class State:
     preload: tuple[str, ...]
     traceback: bool
 
-    def open(self, **overrides: Any) -> api.Workspace:
+    def open(self, index_scripts: bool = False, **overrides: Any) -> api.Workspace:
         values = {"preload": self.preload or None, **overrides}
-        return self.guard(lambda: api.open_project(self.project, self.config, overrides=values))
+        return self.guard(
+            lambda: api.open_project(
+                self.project, self.config, overrides=values, index_scripts=index_scripts
+            )
+        )
 
     def guard(self, call: Callable[[], T]) -> T:
         with translated(self.traceback):
@@ -444,7 +449,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         if remembered is not None:
             _report(remembered, kw)
             return
-    workspace = state.open(**settings)
+    workspace = state.open(index_scripts=not kw["no_cache"], **settings)
     if kw["all_dialects"]:
         installed, missing = api.all_dialects(workspace)
         dialects = tuple(dict.fromkeys([*dialects, *installed]))
@@ -521,7 +526,8 @@ def _failure_json(exc: GenerationFailed) -> dict[str, Any]:
 @click.pass_obj
 def upgrade(state: State, /, range_: str, **kw: Any) -> None:
     """Write upgrade SQL for RANGE (e.g. base:heads, A:B, +2, LABEL@head)."""
-    _generate(state, "upgrade", range_, **kw)
+    with one_command():  # each file is hashed once per command
+        _generate(state, "upgrade", range_, **kw)
 
 
 @main.command(cls=RangeCommand)
@@ -530,7 +536,8 @@ def upgrade(state: State, /, range_: str, **kw: Any) -> None:
 @click.pass_obj
 def downgrade(state: State, /, range_: str, **kw: Any) -> None:
     """Write downgrade SQL for RANGE (e.g. heads:base, A,B:base, head:-1)."""
-    _generate(state, "downgrade", range_, **kw)
+    with one_command():  # each file is hashed once per command
+        _generate(state, "downgrade", range_, **kw)
 
 
 @main.command()

@@ -325,6 +325,12 @@ def _discover(root: Path, config_file: Path | None) -> _Found:
     return found
 
 
+def cache_folder(project: Project) -> Path:
+    """Where the rendering cache lives: cache_dir if set, else PROJECT/.sqlgen-cache."""
+    configured = project.options.cache_dir
+    return configured if configured is not None else project.root / CACHE_FOLDER
+
+
 def cache_dir_of(
     root: Path, config_file: Path | None, env: Mapping[str, str], override: str | None
 ) -> Path:

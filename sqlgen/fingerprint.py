@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -24,12 +25,36 @@ _SKIPPED_FOLDERS = {
 }
 
 
+# Inside one command the same files' digests are asked for several times (the
+# script index, the run memo, the step keys); within `one_command()` each file is
+# read once. Never across commands: an edit within the file system's timestamp
+# granularity could leave size and mtime unchanged.
+_digests: dict[str, str] | None = None
+
+
+@contextmanager
+def one_command() -> Iterator[None]:
+    global _digests
+    outer, _digests = _digests, {} if _digests is None else _digests
+    try:
+        yield
+    finally:
+        _digests = outer
+
+
 def file_digest(path: Path) -> str:
+    if _digests is not None:
+        known = _digests.get(str(path))
+        if known is not None:
+            return known
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 16), b""):
             digest.update(block)
-    return digest.hexdigest()
+    found = digest.hexdigest()
+    if _digests is not None:
+        _digests[str(path)] = found
+    return found
 
 
 def digest_of(*parts: object) -> str:

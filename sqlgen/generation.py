@@ -280,6 +280,7 @@ class _Job:
             self.seed,
             on_step=tick,
             cache=cache,
+            lean=not self.keep_runs,
         )
 
     def output(self, index: int, tick: Tick) -> DialectOutput:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alembic.script import Script, ScriptDirectory
+from alembic.script.base import _only_source_rev_file
 from alembic.util import CommandError, to_tuple
 
 from sqlgen.config import Layout
@@ -30,6 +31,8 @@ from sqlgen.errors import (
     ScriptSyntaxError,
     line_in,
 )
+from sqlgen.fingerprint import file_digest
+from sqlgen.script_index import LazyScriptModule, ScriptIndex
 
 
 def prepare_imports(layout: Layout, preload: Sequence[str]) -> None:
@@ -75,6 +78,20 @@ def _load_one(directory: ScriptDirectory, path: Path) -> Script | None:
         raise ScriptError(path, line_in(path, exc), f"{type(exc).__name__}: {exc}") from exc
 
 
+def _indexed(directory: ScriptDirectory, path: Path, index: ScriptIndex | None) -> Script | None:
+    """The script, from the index when it knows the file, else loaded as Alembic does."""
+    if index is None or directory.sourceless:
+        return _load_one(directory, path)
+    digest = file_digest(path)
+    facts = index.facts(digest)
+    if facts is not None and _only_source_rev_file.match(path.name):
+        return Script(LazyScriptModule(path, facts), facts.revision, path)
+    script = _load_one(directory, path)
+    if script is not None:
+        index.learn(digest, path.read_bytes(), script.module)
+    return script
+
+
 def _candidate_files(directory: ScriptDirectory) -> Iterable[Path]:
     seen: set[Path] = set()
     for location in directory._version_locations:
@@ -87,11 +104,12 @@ def _candidate_files(directory: ScriptDirectory) -> Iterable[Path]:
                 yield real
 
 
-def load_scripts(layout: Layout) -> list[Script]:
+def load_scripts(layout: Layout, index: ScriptIndex | None = None) -> list[Script]:
     """Every revision of the project, in Alembic's file order.
 
     Raises ScriptErrors listing every file that cannot be loaded or that breaks
-    the graph (duplicate ids, references to missing revisions).
+    the graph (duplicate ids, references to missing revisions). With an `index`,
+    files it knows are not executed until a revision of theirs runs.
     """
     directory = _script_directory(layout)
     scripts: list[Script] = []
@@ -99,7 +117,7 @@ def load_scripts(layout: Layout) -> list[Script]:
     first_path: dict[str, Path] = {}
     for path in _candidate_files(directory):
         try:
-            script = _load_one(directory, path)
+            script = _indexed(directory, path, index)
         except ScriptError as exc:
             errors.append(exc)
             continue
@@ -117,6 +135,8 @@ def load_scripts(layout: Layout) -> list[Script]:
     errors += _dangling_references(scripts)
     if errors:
         raise ScriptErrors(errors)
+    if index is not None:
+        index.save()
     return scripts
 
 

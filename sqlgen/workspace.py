@@ -10,11 +10,12 @@ from typing import Any
 
 from alembic.script import Script
 
-from sqlgen.config import Project, load_project
+from sqlgen.config import Project, cache_folder, load_project
 from sqlgen.dialects import Profile, find_profile, load_profiles
 from sqlgen.errors import UsageError
 from sqlgen.graph import RevisionGraph
 from sqlgen.runtime.runner import dialect_available
+from sqlgen.script_index import ScriptIndex
 from sqlgen.scripts import load_scripts, prepare_imports
 
 
@@ -38,10 +39,14 @@ def open_project(
     *,
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
+    index_scripts: bool = False,
 ) -> Workspace:
+    """`index_scripts`: use (and update) the cache's index of revision files, so
+    files unchanged since an earlier run are executed only if a revision is run."""
     project = load_project(root, config_file, env=env, overrides=overrides)
     prepare_imports(project.layout, project.options.preload)
-    scripts = load_scripts(project.layout)
+    index = ScriptIndex(cache_folder(project)) if index_scripts else None
+    scripts = load_scripts(project.layout, index)
     return Workspace(project, scripts, RevisionGraph(scripts))
 
 

@@ -29,6 +29,7 @@ RANKS = {
     "sqlgen.authoring": 1,
     "sqlgen.config": 2,
     "sqlgen.scripts": 2,
+    "sqlgen.script_index": 2,
     "sqlgen.graph": 2,
     "sqlgen.runtime": 3,
     "sqlgen.render": 4,

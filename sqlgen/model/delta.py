@@ -77,9 +77,9 @@ class ModelDelta:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def chained(state: str, delta: ModelDelta) -> str:
+def chained(state: str, delta_digest: str) -> str:
     """The state after a step: a hash of the state before it and of what it changed."""
-    return hashlib.sha256(f"{state}:{delta.digest}".encode()).hexdigest()
+    return hashlib.sha256(f"{state}:{delta_digest}".encode()).hexdigest()
 
 
 def initial_state(model: SchemaModel) -> str:

@@ -18,7 +18,7 @@ import functools
 import io
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.schema import CreateTable
 
-from sqlgen.cache import CachedStep, DialectCache, transpiled_items
+from sqlgen.cache import CachedStep, DialectCache
 from sqlgen.captured import (
     DataReadMode,
     DialectRun,
@@ -190,9 +190,25 @@ def override_path(folder: Path, revision: str, direction: str, dialect: str) -> 
     return folder / f"{revision}.{direction}.{dialect}.sql"
 
 
+def _from_cache(step: StepLike, hit: CachedStep) -> StepCapture:
+    return StepCapture(
+        step,
+        Path(step.revision.path),
+        items=list(hit.transpiled),
+        reads=list(hit.reads),
+        warnings=list(hit.warnings),
+        override=Path(hit.override) if hit.override else None,
+        rendered=hit.rendered,
+    )
+
+
 class _Run:
     def __init__(
-        self, profile: Profile, settings: RunSettings, cache: DialectCache | None = None
+        self,
+        profile: Profile,
+        settings: RunSettings,
+        cache: DialectCache | None = None,
+        lazy_model: bool = False,
     ) -> None:
         self.profile = profile
         self.settings = settings
@@ -205,6 +221,9 @@ class _Run:
         # names the model's state for cache keys: chained from step to step
         self.state = initial_state(self.recorder.model)
         self._digests: dict[str, str] = {}
+        # lazy_model: steps taken from the cache leave the model behind (see catch_up)
+        self.lazy_model = lazy_model
+        self.pending: list[CachedStep] = []
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
         return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)
@@ -276,29 +295,26 @@ class _Run:
 
     def advance(self, step: StepLike) -> StepCapture:
         """One step, noting which tables it changed: from the cache if it has it, else run."""
-        model = self.recorder.model
         key = self.step_key(step)
         hit = self.cache.store.get(key) if self.cache is not None and key else None
+        if hit is not None and self.lazy_model:
+            # the model is brought up to date only if a later step has to run
+            self.pending.append(hit)
+            self.state = chained(self.state, hit.delta_digest)
+            return _from_cache(step, hit)
+        self.catch_up()
+        model = self.recorder.model
         with model.watch() as journal:
             if hit is not None:
-                hit.delta.apply(model)
-                capture = StepCapture(
-                    step,
-                    Path(step.revision.path),
-                    items=list(hit.transpiled),
-                    reads=list(hit.reads),
-                    warnings=list(hit.warnings),
-                    override=Path(hit.override) if hit.override else None,
-                    rendered=hit.rendered,
-                )
-                delta = hit.delta
+                hit.delta().apply(model)
+                capture = _from_cache(step, hit)
             else:
                 capture = self.step(step)
-        if hit is None and key is not None:
-            delta = ModelDelta.of_step(model, journal)
-            capture.cache_key, capture.delta = key, delta
-        if key is not None:
-            self.state = chained(self.state, delta)
+        if hit is not None:
+            self.state = chained(self.state, hit.delta_digest)
+        elif key is not None:
+            capture.cache_key, capture.delta = key, ModelDelta.of_step(model, journal)
+            self.state = chained(self.state, capture.delta.digest)
         # tables are immutable values: a changed table is a different object
         capture.tables_changed = {
             k: (before, model.tables.get(k))
@@ -307,7 +323,14 @@ class _Run:
         }
         return capture
 
+    def catch_up(self) -> None:
+        """Apply the cached steps' deltas not applied yet: the model as of the last step."""
+        for hit in self.pending:
+            hit.delta().apply(self.recorder.model)
+        self.pending.clear()
+
     def mark_unknown(self, uncertainty: Uncertainty) -> None:
+        self.catch_up()
         model = self.recorder.model
         model.mark_unknown(uncertainty)
         self.state = initial_state(model)
@@ -325,7 +348,12 @@ class _Run:
                 self.recorder.start(str(reviewed), script.revision)
                 self.recorder.apply_sql(sql)
                 return self._with_version(capture)
-        function = getattr(script.module, step.direction, None)
+        try:  # a revision file known from the script index is executed only now
+            function = getattr(script.module, step.direction, None)
+        except Exception as exc:
+            reason = f"could not be loaded: {type(exc).__name__}: {one_line(str(exc))}"
+            capture.failure = self.failure(step, path, line_in(path, exc), reason)
+            return capture
         if not callable(function):
             capture.failure = self.failure(step, path, None, f"has no {step.direction}() function")
             return capture
@@ -378,6 +406,16 @@ class _Run:
             self.recorder.data_reads = mode
 
 
+def _slimmed(capture: StepCapture) -> StepCapture:
+    capture.calls = []
+    capture.tables_changed = {}
+    capture.items = [
+        replace(item, operation=None) if item.operation is not None else item
+        for item in capture.items
+    ]
+    return capture
+
+
 def run_dialect(
     steps: Sequence[StepLike],
     starts_at_base: bool,
@@ -386,6 +424,8 @@ def run_dialect(
     seed: Sequence[StepLike] = (),
     on_step: Callable[[], None] | None = None,
     cache: DialectCache | None = None,
+    *,
+    lean: bool = False,
 ) -> DialectRun:
     """Capture every step of a range for one dialect.
 
@@ -393,9 +433,14 @@ def run_dialect(
     first, silently, so that the schema model is right from the first step.
     `on_step` is called after each step of the range (for progress). With a
     `cache`, a step it holds is taken from it instead of run; steps that ran
-    carry their key, for `store_rendered` once they are rendered.
+    carry their key, for `store_rendered` once they are rendered. `lean`: keep
+    only what rendering needs, not the Alembic operations (which hold SQLAlchemy
+    tables and columns) that lint and review read, nor the schema models where
+    the range starts and ends: a long history then fits in a fraction of the
+    memory, and steps taken from the cache need not replay what they did to the
+    model unless a later step runs.
     """
-    run = _Run(profile, settings, cache)
+    run = _Run(profile, settings, cache, lazy_model=lean)
     translation = run.recorder.translation
     result = DialectRun(profile, translation.source_name if translation else None)
     result.dialect = run.recorder.dialect
@@ -409,14 +454,19 @@ def run_dialect(
         warnings.simplefilter("always")
         warnings.showwarning = run.recorder.warning
         run.seed(seed, starts_at_base)
-        result.model_start = run.recorder.model.copy()
+        if not lean:
+            run.catch_up()
+            result.model_start = run.recorder.model.copy()
         if settings.version_table_enabled and starts_at_base:
             result.prologue, result.prologue_warnings = run.prologue()
         for step in steps:
-            result.steps.append(run.advance(step))
+            capture = run.advance(step)
+            result.steps.append(_slimmed(capture) if lean else capture)
             if on_step is not None:
                 on_step()
-    result.model_end = run.recorder.model
+    if not lean:
+        run.catch_up()
+        result.model_end = run.recorder.model
     return result
 
 
@@ -432,13 +482,13 @@ def store_rendered(run: DialectRun, cache: DialectCache) -> None:
             continue
         cache.store.put(
             capture.cache_key,
-            CachedStep(
-                transpiled=transpiled_items(capture.items),
-                reads=tuple(capture.reads),
-                warnings=tuple(capture.warnings),
-                override=str(capture.override) if capture.override else None,
-                rendered=capture.rendered,
-                delta=capture.delta,
+            CachedStep.of(
+                capture.items,
+                capture.reads,
+                capture.warnings,
+                str(capture.override) if capture.override else None,
+                capture.rendered,
+                capture.delta,
             ),
         )
     cache.store.save()
