@@ -8,7 +8,7 @@ EXAMPLE := examples/shop
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check lint typecheck golden clean
+.PHONY: help install demo test check lint typecheck golden bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,13 +29,16 @@ test: $(STAMP) ## Run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check sqlgen tests
-	$(BIN)/ruff format --check sqlgen tests
+	$(BIN)/ruff check sqlgen tests benchmarks
+	$(BIN)/ruff format --check sqlgen tests benchmarks
 
 typecheck: $(STAMP) ## mypy --strict on the package
 	$(BIN)/mypy
 
 check: lint typecheck test ## ruff + mypy + tests
+
+bench: $(STAMP) ## Time sqlgen against Alembic (200/1,000/5,000 revisions); record benchmarks/results.md
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 golden: $(STAMP) ## Regenerate the golden SQL files under tests/golden (review the diff!)
 	$(BIN)/python -m tests.golden_files

@@ -1,0 +1,1 @@
+"""`make bench`: sqlgen against Alembic, whole processes, on synthetic corpora (see README)."""
