@@ -145,7 +145,8 @@ class StepStore:
             {"format": FORMAT, "entries": kept}, protocol=pickle.HIGHEST_PROTOCOL
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(self.path, _MAGIC + hashlib.sha256(payload).digest() + payload)
+        digest = hashlib.sha256(payload).digest()
+        atomic_write(self.path, [_MAGIC, digest, payload], durable=False)
 
 
 def transpiled_items(items: Iterable[Item]) -> tuple[Item, ...]:

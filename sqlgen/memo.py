@@ -153,7 +153,7 @@ def record_run(cache: Path, key: str, inputs: Inputs, remembered: Remembered) ->
     )
     text = hashlib.sha256(body.encode("utf-8")).hexdigest() + "\n" + body
     folder = _folder(cache)
-    atomic_write(folder / f"{key}.json", text.encode("utf-8"))
+    atomic_write(folder / f"{key}.json", text.encode("utf-8"), durable=False)
     records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in records[KEEP:]:
         old.unlink(missing_ok=True)

@@ -57,8 +57,10 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one rename; on failure the old file stays."""
+def atomic_write(path: Path, data: bytes | Sequence[bytes], *, durable: bool = True) -> None:
+    """Replace `path` with `data` (or its pieces, in order) in one rename; on failure
+    the old file stays. `durable=False` skips the fsync, for caches that checksum
+    their content and can always be rebuilt."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -66,9 +68,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise OutputError(path, exc.strerror or str(exc)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                fh.write(piece)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         # mkstemp makes the file private (0600); give it the mode a plain write would
         os.chmod(temp, _mode_for(path))
         os.replace(temp, path)

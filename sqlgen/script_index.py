@@ -256,4 +256,5 @@ class ScriptIndex:
             atomic_write(
                 prepare_folder(self.path.parent) / INDEX_FILE,
                 f"{_HEADER}\n{digest}\n{text}".encode(),
+                durable=False,
             )
