@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime
-import os
 import platform
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from benchmarks.measure import Series
+from sqlgen.fanout import cores
+from sqlgen.fingerprint import library_versions
 
 START = "<!-- bench:start (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
@@ -122,13 +122,6 @@ def _memory_gb() -> str:
     return "unknown"
 
 
-def _version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
-
-
 def _commit() -> str:
     try:
         found = subprocess.run(
@@ -143,16 +136,12 @@ def _commit() -> str:
 
 
 def machine() -> list[str]:
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
     libraries = ", ".join(
-        f"{n} {_version(n)}" for n in ("sqlalchemy", "alembic", "sqlglot", "sqlglotc")
+        f"{n} {v}" for n, v in library_versions(("sqlalchemy", "alembic", "sqlglot", "sqlglotc"))
     )
     return [
         f"- date: {datetime.date.today().isoformat()}, sqlgen commit {_commit()}",
-        f"- CPU: {_cpu()}, {cores} cores available; memory {_memory_gb()}",
+        f"- CPU: {_cpu()}, {cores()} cores available; memory {_memory_gb()}",
         f"- {platform.platform()}, Python {platform.python_version()}",
         f"- {libraries}",
     ]

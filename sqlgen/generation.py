@@ -67,11 +67,8 @@ class GenerateRequest:
 
 
 def library_versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    return {name: version(name) for name in ("sqlalchemy", "alembic", "sqlglot")} | {
-        "sqlgen": __version__
-    }
+    """The generator's versions, as the manifest records them."""
+    return dict(installed_versions(("sqlalchemy", "alembic", "sqlglot"))) | {"sqlgen": __version__}
 
 
 def _label(ids: Sequence[str]) -> str:
