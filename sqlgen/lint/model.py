@@ -73,6 +73,7 @@ CATEGORIES = {
     "4": "backward-incompatible",
     "5": "data-dependent",
     "6": "downgrade gaps",
+    "7": "dialect compatibility",
 }
 
 

@@ -25,6 +25,7 @@ from sqlgen.lint.rules.destructive import (
     drop_table,
     truncate,
 )
+from sqlgen.lint.rules.dialect import raw_sql_does_not_parse
 from sqlgen.lint.rules.downgrade import downgrade_raises, missing_downgrade
 from sqlgen.lint.rules.mysql import copying_type_change
 from sqlgen.lint.rules.postgresql import (
@@ -64,4 +65,5 @@ CHECKS: dict[str, Check] = {
     "SG503": not_from_migration,
     "SG601": missing_downgrade,
     "SG602": downgrade_raises,
+    "SG701": raw_sql_does_not_parse,
 }

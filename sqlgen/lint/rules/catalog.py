@@ -219,6 +219,28 @@ RULES: tuple[Rule, ...] = (
         "Downgrade raises",
         directions=DOWNGRADE_ONLY,
     ),
+    # --- dialect compatibility ---
+    # SQL a migration writes itself (op.execute("..."), bind.execute(text("...")),
+    # exec_driver_sql) is emitted verbatim to every target, as Alembic does. SG701
+    # reports such a statement when sqlglot, reading it as the target profile's
+    # sqlglot dialect at ErrorLevel.IMMEDIATE, raises ParseError or TokenError.
+    # It never fires for what sqlglot reads as a generic Command (PRAGMA, CREATE
+    # EXTENSION, vendor DDL), nor for procedural code (BEGIN/DECLARE/IF/WHILE
+    # blocks, CREATE FUNCTION/PROCEDURE/TRIGGER/PACKAGE), which sqlglot cannot
+    # parse in any dialect; SQLite, which has no procedural code but triggers, is
+    # the exception. SQL that parses but that the database still refuses
+    # (`ALTER TABLE t DROP CHECK c` on SQLite) is beyond sqlglot's grammars, so
+    # not reported. The criterion in full: sqlgen.lint.rules.dialect.
+    Rule(
+        "SG701",
+        WARNING,
+        None,
+        "raw SQL is emitted as written, so the script most likely fails here on this dialect",
+        "Run the statement only for the dialect it is written for (`if "
+        "op.get_bind().dialect.name == ...:`) and write one for each other dialect, or "
+        "fix its syntax; if the SQL is valid and sqlglot is wrong, suppress with a reason.",
+        "Raw SQL does not parse for the dialect",
+    ),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}
