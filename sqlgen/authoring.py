@@ -9,17 +9,15 @@ the schema model at the heads instead of a live connection; env.py is never run.
 
 from __future__ import annotations
 
-import importlib
-import sys
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlgen.errors import MetadataImportError, RevisionNotWritten, SchemaUnknown, UsageError
+from sqlgen.errors import RevisionNotWritten, SchemaUnknown, UsageError
 from sqlgen.model import ModelInspector, UncertainTable
+from sqlgen.runtime.envpy import load_object
 from sqlgen.runtime.runner import build_dialect
 from sqlgen.snapshot import model_at, unknowns
 from sqlgen.workspace import Workspace
@@ -80,38 +78,9 @@ def _script_directory(workspace: Workspace, config: Any) -> Any:
         )
 
 
-@contextmanager
-def _importable_from(root: Path) -> Iterator[None]:
-    """The project's own modules importable, as `prepend_sys_path = .` makes them for Alembic."""
-    entry = str(root)
-    added = entry not in sys.path
-    if added:
-        sys.path.insert(0, entry)
-    try:
-        yield
-    finally:
-        if added:
-            sys.path.remove(entry)
-
-
 def load_metadata(workspace: Workspace, spec: str) -> Any:
     """The MetaData (or list of them) named by "module:attribute"."""
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise UsageError(
-            f"--metadata {spec!r}: expected MODULE:ATTRIBUTE, e.g. app.models:metadata"
-        )
-    with _importable_from(workspace.project.root):
-        try:
-            module = importlib.import_module(module_name)
-        except Exception as exc:  # the user's code failing to import is reported, not raised
-            raise MetadataImportError(spec, f"{type(exc).__name__}: {exc}") from exc
-    target = module
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            raise MetadataImportError(spec, f"{module_name} has no attribute {attribute!r}")
-        target = getattr(target, part)
-    return target
+    return load_object(workspace.project.root, spec, "--metadata")
 
 
 def _migration_context(
@@ -124,7 +93,7 @@ def _migration_context(
     """
     from alembic.runtime.environment import EnvironmentContext
 
-    dialect_name = request.dialect or workspace.project.options.source_dialect
+    dialect_name = request.dialect or workspace.project.options.source_dialect or "postgresql"
     snapshot = model_at(workspace, "heads", dialect_name)
     inspector = ModelInspector(snapshot.model, build_dialect(snapshot.profile))
     options = workspace.project.options

@@ -6,6 +6,7 @@ on the other's machinery.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ if TYPE_CHECKING:  # the model imports this module; at run time it needs nothing
 
     TableChange = tuple[TableModel | None, TableModel | None]  # before, after
 
-ItemKind = Literal["statement", "raw", "begin", "commit"]
+# "note": text the migration printed, as `-- ` comment lines (never SQL, never counted)
+ItemKind = Literal["statement", "raw", "begin", "commit", "note"]
 DataReadMode = Literal["fail", "empty"]
 
 
@@ -77,6 +79,25 @@ class Item:
 def one_line(text: str) -> str:
     """Text with every run of whitespace, newlines included, turned into one space."""
     return " ".join(text.split())
+
+
+# ANSI escape sequences (colours of a log formatter) and the other control characters
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def printed_lines(text: str) -> list[str]:
+    """The lines of text a migration printed, as they go into a note: cleaned, none blank.
+
+    Split at every line break Python knows (a superset of what ends a `--`
+    comment in any SQL dialect), so no line can reach past its comment.
+    """
+    cleaned = (_CONTROL.sub("", line).rstrip() for line in text.splitlines())
+    return [line for line in cleaned if line.strip()]
+
+
+def comment_line(line: str) -> str:
+    """One printed line as a comment: kept as it is when it already is one (`-- WARNING`)."""
+    return line if line.startswith("-- ") else f"-- {line}"
 
 
 @dataclass(frozen=True)

@@ -71,12 +71,26 @@ class State:
     config: Path | None
     preload: tuple[str, ...]
     traceback: bool
+    x_arguments: tuple[str, ...] = ()
+    no_env_py: bool = False
 
-    def open(self, index_scripts: bool = False, **overrides: Any) -> api.Workspace:
-        values = {"preload": self.preload or None, **overrides}
+    def open(
+        self, index_scripts: bool = False, *, run_env: bool = False, **overrides: Any
+    ) -> api.Workspace:
+        """The project; `run_env` for commands that render SQL (env.py runs offline first)."""
+        values = {
+            "preload": self.preload or None,
+            "env_py": "skip" if self.no_env_py else None,
+            **overrides,
+        }
         return self.guard(
             lambda: api.open_project(
-                self.project, self.config, overrides=values, index_scripts=index_scripts
+                self.project,
+                self.config,
+                overrides=values,
+                index_scripts=index_scripts,
+                run_env=run_env,
+                x_arguments=self.x_arguments,
             )
         )
 
@@ -105,7 +119,18 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True))
 
 
-@click.group(context_settings=CONTEXT)
+class SqlgenGroup(click.Group):
+    """Ctrl-C exits 130 with one line on stderr, as shells expect, not click's exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=SqlgenGroup, context_settings=CONTEXT)
 @click.option(
     "-p",
     "--project",
@@ -126,6 +151,18 @@ def emit_json(data: Any) -> None:
     metavar="MODULE",
     help="Import MODULE before any migration (e.g. a plugin adding op methods). Repeatable.",
 )
+@click.option(
+    "-x",
+    "x_arguments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Passed to env.py and the migrations as Alembic's -x (context.get_x_argument()).",
+)
+@click.option(
+    "--no-env-py",
+    is_flag=True,
+    help='Do not run the project\'s env.py (as env_py = "skip"); settings come from config.',
+)
 @click.option("--traceback", is_flag=True, help="Show the full traceback of an error.")
 @click.version_option(__version__, "-V", "--version", prog_name="sqlgen")
 @click.pass_context
@@ -134,6 +171,8 @@ def main(
     project: Path,
     config: Path | None,
     preload: tuple[str, ...],
+    x_arguments: tuple[str, ...],
+    no_env_py: bool,
     traceback: bool,
 ) -> None:
     """Turn Alembic migrations into reviewed SQL scripts, offline, for every dialect.
@@ -143,12 +182,14 @@ def main(
     sqlgen downgrade heads:base --dialect mysql --dialect mssql
     sqlgen history --json
 
-    No database is contacted and the project's env.py is never run. Settings come
-    from the command line, then SQLGEN_* environment variables, then
-    [tool.sqlgen] / sqlgen.toml / alembic.ini. Exit codes: 0 success, 1 failure,
-    2 usage error.
+    No database is contacted. Commands that render SQL first run the project's
+    env.py in offline mode, as `alembic upgrade --sql` does (its target_metadata
+    and configure() options apply; --no-env-py skips it). Settings come from the
+    command line, then SQLGEN_* environment variables, then [tool.sqlgen] /
+    sqlgen.toml / alembic.ini, then env.py's configure(). Exit codes: 0 success,
+    1 failure, 2 usage error, 130 interrupted.
     """
-    ctx.obj = State(project, config, preload, traceback)
+    ctx.obj = State(project, config, preload, traceback, x_arguments, no_env_py)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
@@ -252,7 +293,7 @@ def schema(state: State, revision: str, dialect: str, out: Path | None) -> None:
     printed as the DDL that builds it, compiled for the dialect: the end state a
     reviewer can read beside the change scripts. `base` prints an empty schema.
     """
-    workspace = state.open()
+    workspace = state.open(run_env=True)
     text = state.guard(lambda: api.schema(workspace, revision, dialect, out))
     if out is None:
         click.echo(text, nl=False)
@@ -299,7 +340,7 @@ def revision(state: State, /, as_json: bool, **kw: Any) -> None:
     migrations leave at the heads, modelled offline: no database is needed and
     env.py is not run.
     """
-    workspace = state.open()
+    workspace = state.open(run_env=True)
     request = api.RevisionRequest(
         kw["message"],
         autogenerate=kw["autogenerate"],
@@ -395,7 +436,7 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--source-dialect",
             metavar="NAME",
-            help="The dialect raw op.execute() SQL is written in (default: postgresql).",
+            help="Translate raw op.execute() SQL from this dialect (default: emit it verbatim).",
         ),
         click.option(
             "--server-version",
@@ -432,6 +473,8 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         "version_table": not kw["no_version_table"],
         "server_version": kw["server_version"],
         "preload": state.preload,
+        "x": state.x_arguments,
+        "env_py": not state.no_env_py,
     }
     key = None
     if not kw["no_cache"] and not kw["all_dialects"]:
@@ -449,7 +492,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         if remembered is not None:
             _report(remembered, kw)
             return
-    workspace = state.open(index_scripts=not kw["no_cache"], **settings)
+    workspace = state.open(index_scripts=not kw["no_cache"], run_env=True, **settings)
     if kw["all_dialects"]:
         installed, missing = api.all_dialects(workspace)
         dialects = tuple(dict.fromkeys([*dialects, *installed]))
@@ -581,7 +624,7 @@ def check(state: State, out: Path, as_json: bool) -> None:
     Every run recorded in OUT/manifest.json is regenerated in memory and compared
     with the files and the manifest on disk; drift is shown as a unified diff.
     """
-    workspace = state.open()
+    workspace = state.open(run_env=True)
     result = state.guard(lambda: api.check(workspace, out))
     if as_json:
         emit_json(
@@ -694,7 +737,7 @@ def lint(
     """
     from sqlgen.lint import RULES, Severity, exit_code, to_json, to_markdown, to_sarif, to_text
 
-    workspace = state.open()
+    workspace = state.open(run_env=True)
     names = _dialect_names(state, workspace, dialects, all_dialects)
     result = state.guard(lambda: api.lint(workspace, range_, names))
     root = workspace.project.root
@@ -725,7 +768,7 @@ def bundle(
     state: State, /, range_: str, dialects: tuple[str, ...], all_dialects: bool, out: Path
 ) -> None:
     """Write a change-ticket bundle for RANGE: scripts, manifest, REVIEW.md, REVIEW.html, zip."""
-    workspace = state.open()
+    workspace = state.open(run_env=True)
     names = _dialect_names(state, workspace, dialects, all_dialects)
     result = state.guard(lambda: api.bundle(workspace, range_, names, out))
     for path in result.files:
@@ -777,7 +820,7 @@ def verify(
 
     # Ctrl-C and SIGTERM unwind through the context managers, so servers stop
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workspace = state.open()
+    workspace = state.open(run_env=True)
     names = _dialect_names(state, workspace, dialects, all_dialects)
     outcomes = state.guard(lambda: api.verify(workspace, range_, names, url, keep, out))
     if as_json:

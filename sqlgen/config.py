@@ -25,6 +25,7 @@ from typing import Any
 from sqlgen.errors import ConfigError, NoMigrationsFound
 
 DATA_READ_MODES = ("fail", "empty")
+ENV_PY_MODES = ("run", "skip")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,12 @@ class Options:
     preload: tuple[str, ...] = ()
     overrides: Path | None = None
     data_reads: str = "fail"
-    source_dialect: str = "postgresql"  # the dialect raw op.execute() SQL is written in
+    # the dialect raw op.execute() SQL is written in; None: emitted verbatim, as Alembic does
+    source_dialect: str | None = None
+    env_py: str = "run"  # "run": env.py offline, as `alembic --sql`; "skip": not run at all
+    target_metadata: str | None = None  # "module:attr", the MetaData env.py would pass
+    # the tables that exist before the first revision: "module:attr" MetaData or a .sql file
+    baseline: str | None = None
     dialects: Path | None = None  # the project's own dialect profiles
     lint: Mapping[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None  # the rendering cache (default: PROJECT/.sqlgen-cache)
@@ -107,6 +113,13 @@ def _as_data_reads(value: Any) -> str:
     return text
 
 
+def _as_env_py(value: Any) -> str:
+    text = _as_str(value)
+    if text not in ENV_PY_MODES:
+        raise ValueError(f"expected one of {', '.join(ENV_PY_MODES)}, got {value!r}")
+    return text
+
+
 # key -> converter, for settings that env.py would normally hold
 _OPTION_KEYS: dict[str, Callable[[Any], Any]] = {
     "version_table": _as_str,
@@ -119,6 +132,9 @@ _OPTION_KEYS: dict[str, Callable[[Any], Any]] = {
     "lint": _as_table,  # [tool.sqlgen.lint]: enable, disable, severity (read by sqlgen.lint)
     "data_reads": _as_data_reads,
     "cache_dir": _as_str,
+    "env_py": _as_env_py,
+    "target_metadata": _as_str,
+    "baseline": _as_str,
 }
 # keys that say where the revision files are (Alembic's names)
 _LAYOUT_KEYS: dict[str, Callable[[Any], Any]] = {

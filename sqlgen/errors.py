@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -83,6 +83,19 @@ class PreloadError(SqlgenError):
         self.module = module
         self.reason = reason
         super().__init__(f"cannot preload module {module!r}: {reason}")
+
+
+class EnvPyError(SqlgenError):
+    """The project's env.py failed in offline mode, or did not hand over to the migrations."""
+
+    def __init__(self, path: Path | None, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        super().__init__(
+            f"{_where(path, line)}: {reason}; to render without env.py pass --no-env-py "
+            '(or set env_py = "skip"; then give target_metadata = "module:attr" if it has one)'
+        )
 
 
 # --- loading revision scripts -------------------------------------------------
@@ -254,10 +267,28 @@ class RevisionFailure:
     path: Path | None
     line: int | None
     reason: str
+    # set when this revision failed only because the silent replay of the history
+    # before the range failed (at this revision), so the schema it needed is unknown:
+    # GenerationFailed reports that replay failure once, not once per revision
+    replayed: RevisionFailure | None = None
 
     def describe(self, dialects: Sequence[str] = ()) -> str:
         names = ", ".join(dialects or [self.dialect])
         return f"[{names}] revision {self.revision} ({_where(self.path, self.line)}) {self.reason}"
+
+
+@dataclass
+class _Group:
+    """The dialects and revisions of one line of GenerationFailed, in order."""
+
+    dialects: list[str] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)
+
+    def add(self, dialect: str, revision: str) -> None:
+        if dialect not in self.dialects:
+            self.dialects.append(dialect)
+        if revision not in self.revisions:
+            self.revisions.append(revision)
 
 
 class GenerationFailed(SqlgenError):
@@ -269,14 +300,30 @@ class GenerationFailed(SqlgenError):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        """One line per failing revision, naming every dialect it failed for."""
-        grouped: dict[tuple[str, Path | None, int | None, str], list[str]] = {}
+        """One line per failing revision, naming every dialect it failed for.
+
+        Revisions that failed only because the replay before the range failed are
+        one line: the replayed revision that failed, and how many it held back.
+        """
+        # (replayed?, revision, path, line, reason) -> dialects, revisions held back
+        grouped: dict[tuple[bool, str, Path | None, int | None, str], _Group] = {}
         for f in self.failures:
-            grouped.setdefault((f.revision, f.path, f.line, f.reason), []).append(f.dialect)
-        lines = [
-            RevisionFailure(dialects[0], rev, path, line, reason).describe(dialects)
-            for (rev, path, line, reason), dialects in grouped.items()
-        ]
+            at = f.replayed or f
+            key = (f.replayed is not None, at.revision, at.path, at.line, at.reason)
+            group = grouped.setdefault(key, _Group())
+            group.add(f.dialect, f.revision)
+        lines = []
+        for (replayed, rev, path, line, reason), group in grouped.items():
+            if not replayed:
+                failure = RevisionFailure(group.dialects[0], rev, path, line, reason)
+                lines.append(failure.describe(group.dialects))
+                continue
+            lines.append(
+                f"[{', '.join(group.dialects)}] revision {rev} ({_where(path, line)}), "
+                f"replayed to model the schema before the range, {reason}; so "
+                f"{len(group.revisions)} revision(s) of the range could not be rendered: "
+                f"{_listing(group.revisions)}"
+            )
         failed = sorted({f.dialect for f in self.failures})
         revisions = len({f.revision for f in self.failures})
         lines.append(f"{revisions} revision(s) failed; nothing written for: {', '.join(failed)}")

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from alembic.script import Script
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sqlgen import __version__
 from sqlgen.cache import FORMAT, DialectCache, StepStore, prepare_folder
 from sqlgen.captured import DialectRun, StepLike
+from sqlgen.config import Options
 from sqlgen.dialects import Profile, find_profile, parse_version
-from sqlgen.errors import RevisionFailure, UsageError
+from sqlgen.errors import ConfigError, RevisionFailure, UsageError
 from sqlgen.fanout import Tick, cores, fan_out, tuned_gc
 from sqlgen.fingerprint import (
     CORE_LIBRARIES,
@@ -34,6 +36,7 @@ from sqlgen.output import OutputFile
 from sqlgen.render.layout import KEPT_OUTCOMES
 from sqlgen.render.script import Header, Rendered, render
 from sqlgen.results import RangeSummary
+from sqlgen.runtime.envpy import describe_value, load_object
 from sqlgen.runtime.runner import RunSettings, dialect_class, run_dialect, store_rendered
 from sqlgen.workspace import Workspace, profiles, resolve_dialects
 
@@ -81,25 +84,86 @@ def _label(ids: Sequence[str]) -> str:
     return f"{ids[0]}+{len(ids) - 1}more-{digest}"
 
 
+def _from_env_py(ours: Any, default: Any, env_options: Mapping[str, Any], key: str) -> Any:
+    """A setting sqlgen's config leaves at its default takes env.py's configure() value."""
+    return env_options.get(key, ours) if ours == default else ours
+
+
 def _run_settings(workspace: Workspace, request: GenerateRequest) -> RunSettings:
-    options = workspace.project.options
+    project = workspace.project
+    options = project.options
     server_version = None
     if request.server_version:
         try:
             server_version = parse_version(request.server_version)
         except ValueError as exc:
             raise UsageError(f"--server-version: {exc}") from exc
+    environment = workspace.environment
+    configured = environment.options
+    metadata = configured.get("target_metadata")
+    if options.target_metadata:
+        metadata = load_object(project.root, options.target_metadata, "target_metadata")
+    defaults = Options()
+    baseline: Any = None
+    if options.baseline:
+        baseline = _baseline(project.root, options.baseline)
     return RunSettings(
-        version_table=options.version_table,
-        version_table_schema=options.version_table_schema,
+        version_table=_from_env_py(
+            options.version_table, defaults.version_table, configured, "version_table"
+        ),
+        version_table_schema=_from_env_py(
+            options.version_table_schema,
+            defaults.version_table_schema,
+            configured,
+            "version_table_schema",
+        ),
         version_table_enabled=request.version_table,
-        transaction_per_migration=options.transaction_per_migration,
+        transaction_per_migration=_from_env_py(
+            options.transaction_per_migration,
+            defaults.transaction_per_migration,
+            configured,
+            "transaction_per_migration",
+        ),
         data_reads="empty" if options.data_reads == "empty" else "fail",
-        source_dialect=find_profile(options.source_dialect, profiles(workspace.project)),
+        source_dialect=(
+            find_profile(options.source_dialect, profiles(project))
+            if options.source_dialect
+            else None
+        ),
         overrides=options.overrides,
         server_version=server_version,
-        alembic_ini=workspace.project.alembic_ini,
+        alembic_ini=project.alembic_ini,
+        environment=environment,
+        target_metadata=metadata,
+        project_root=project.root,
+        baseline=baseline,
     )
+
+
+def _baseline(root: Path, value: str) -> Any:
+    """The `baseline` setting: a .sql file of CREATE statements, or a "module:attr" MetaData."""
+    if value.endswith(".sql"):
+        path = root / value
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(path, f"baseline: {exc.strerror or exc}") from exc
+    return load_object(root, value, "baseline")
+
+
+def _environment_record(settings: RunSettings) -> dict[str, Any]:
+    """What the migrations ran in, for the manifest and the cache keys."""
+    record = settings.environment.describe() if settings.environment is not None else {}
+    record["target_metadata"] = describe_value(settings.target_metadata)
+    baseline = settings.baseline
+    if isinstance(baseline, str):
+        record["baseline"] = hashlib.sha256(baseline.encode()).hexdigest()
+    elif baseline is not None:
+        tables = baseline.sorted_tables if hasattr(baseline, "sorted_tables") else []
+        record["baseline"] = [
+            [str(CreateTable(t)), *sorted(str(CreateIndex(i)) for i in t.indexes)] for t in tables
+        ]
+    return record
 
 
 def _files_for(
@@ -212,6 +276,7 @@ def _section(
             "source_dialect": settings.source_dialect.name if settings.source_dialect else None,
             "overrides": workspace.relative(settings.overrides) if settings.overrides else None,
             "server_version": request.server_version,
+            "environment": _environment_record(settings),
         },
     }
 
@@ -322,6 +387,7 @@ def _shared_key(workspace: Workspace, settings: RunSettings, cache: Path) -> str
         sqlgen_source(),
         installed_versions(CORE_LIBRARIES),
         repr(settings),
+        _environment_record(settings),
         project.options.preload,
         [(workspace.relative(p), file_digest(p)) for p in code],
         sorted({(str(p), file_digest(p)) for p in configs if p is not None and p.is_file()}),

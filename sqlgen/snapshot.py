@@ -37,7 +37,13 @@ def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
     if run.failures:
         raise GenerationFailed(run.failures)
     assert run.model_end is not None
-    return ModelAt(profile, ran.plan.end, len(ran.plan.steps), run.model_end)
+    # the version table is in the model for migrations that inspect it; it is Alembic's,
+    # not the application's schema
+    model = run.model_end.copy()
+    key = model.find(ran.settings.version_table, ran.settings.version_table_schema)
+    if key is not None:
+        model.remove(key)
+    return ModelAt(profile, ran.plan.end, len(ran.plan.steps), model)
 
 
 def unknowns(model: SchemaModel) -> list[str]:

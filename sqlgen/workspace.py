@@ -14,6 +14,7 @@ from sqlgen.config import Project, cache_folder, load_project
 from sqlgen.dialects import Profile, find_profile, load_profiles
 from sqlgen.errors import UsageError
 from sqlgen.graph import RevisionGraph
+from sqlgen.runtime.envpy import Environment, project_config, run_env_py
 from sqlgen.runtime.runner import dialect_available
 from sqlgen.script_index import ScriptIndex
 from sqlgen.scripts import load_scripts, prepare_imports
@@ -26,6 +27,8 @@ class Workspace:
     project: Project
     scripts: list[Script]
     graph: RevisionGraph
+    # what the migrations run in: the project's Config and, once run, env.py's configure()
+    environment: Environment
 
     def relative(self, path: str | Path) -> str:
         """A path as shown to users and written to files: relative to the project."""
@@ -40,14 +43,26 @@ def open_project(
     overrides: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     index_scripts: bool = False,
+    run_env: bool = True,
+    x_arguments: Sequence[str] = (),
 ) -> Workspace:
     """`index_scripts`: use (and update) the cache's index of revision files, so
-    files unchanged since an earlier run are executed only if a revision is run."""
+    files unchanged since an earlier run are executed only if a revision is run.
+
+    `run_env`: run the project's env.py offline first, as `alembic upgrade --sql`
+    does before it loads the revisions (commands that only read the graph pass
+    False, as Alembic's `history` does not run it), unless the project's `env_py`
+    setting is "skip". `x_arguments`: Alembic's `-x` values.
+    """
     project = load_project(root, config_file, env=env, overrides=overrides)
     prepare_imports(project.layout, project.options.preload)
+    config = project_config(project.alembic_ini, project.alembic_toml, x_arguments)
+    environment = Environment(config)
+    if run_env and project.options.env_py == "run":
+        environment = run_env_py(config, project.layout.script_location, project.root)
     index = ScriptIndex(cache_folder(project)) if index_scripts else None
     scripts = load_scripts(project.layout, index)
-    return Workspace(project, scripts, RevisionGraph(scripts))
+    return Workspace(project, scripts, RevisionGraph(scripts), environment)
 
 
 def profiles(project: Project | None) -> dict[str, Profile]:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from click.testing import Result
 
@@ -24,7 +25,20 @@ def test_help_lists_every_command(cli: Cli) -> None:
     assert result.exit_code == 0
     for command in ("upgrade", "downgrade", "history", "heads", "branches", "show"):
         assert command in result.stdout
-    assert "Exit codes: 0 success, 1 failure," in result.stdout
+    assert "Exit codes: 0 success," in result.stdout
+    assert "130 interrupted." in result.stdout
+
+
+def test_ctrl_c_exits_130_with_one_line(cli: Cli, example_dir: Path, monkeypatch: Any) -> None:
+    from sqlgen import api
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "heads", interrupted)
+    result = cli("--project", example_dir, "heads")
+    assert result.exit_code == 130
+    assert result.stderr == "interrupted\n" and result.stdout == ""
 
 
 def test_version(cli: Cli) -> None:

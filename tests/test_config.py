@@ -9,7 +9,7 @@ import pytest
 
 from sqlgen import api
 from sqlgen.config import load_project
-from sqlgen.errors import ConfigError, NoMigrationsFound
+from sqlgen.errors import ConfigError, EnvPyError, NoMigrationsFound
 
 from .projects import linear, make_project, revision_source
 
@@ -25,15 +25,20 @@ def test_existing_alembic_ini_project_works_unchanged(example_dir: Path) -> None
     assert len(workspace.graph) == 12
 
 
-def test_env_py_is_never_run(tmp_path: Path) -> None:
+def test_env_py_is_not_run_when_skipped_nor_for_the_graph(tmp_path: Path) -> None:
     project = make_project(tmp_path, linear(2))
     marker = tmp_path / "env-ran"
     (tmp_path / "migrations" / "env.py").write_text(
-        f"open({str(marker)!r}, 'w').write('connected to a database')\nraise SystemExit(3)\n"
+        f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(3)\n"
     )
-    workspace = api.open_project(project)
+    workspace = api.open_project(project, overrides={"env_py": "skip"})
     api.generate(workspace, api.GenerateRequest("upgrade", "heads", ["sqlite"], write=False))
+    assert len(api.open_project(project, run_env=False).graph) == 2
     assert not marker.exists()
+    # when it runs, even sys.exit() in env.py is one error naming its line
+    with pytest.raises(EnvPyError, match=r"env\.py:2: SystemExit: 3"):
+        api.open_project(project)
+    assert marker.exists()
 
 
 def test_relative_script_location_is_relative_to_the_project(

@@ -145,7 +145,7 @@ def test_translated_statements_are_marked_in_sql_and_manifest(tmp_path: Path) ->
         """,
     )
     line = line_of(project / "migrations/versions/0001_raw.py", "now()")
-    text, section = _render(project, "mssql")
+    text, section = _render(project, "mssql", source_dialect="postgresql")
     assert (
         f"-- sqlgen: translated by sqlglot from postgresql (line {line}): "
         "UPDATE orders SET placed_at = now() WHERE placed_at IS NULL\n"
@@ -163,14 +163,30 @@ def test_translated_statements_are_marked_in_sql_and_manifest(tmp_path: Path) ->
         }
     ]
     # the source dialect itself gets the statement as written
-    pg, pg_section = _render(project, "postgresql")
+    pg, pg_section = _render(project, "postgresql", source_dialect="postgresql")
     assert "SET placed_at = now()" in pg and pg_section["transpiled"] == []
+
+
+def test_raw_sql_is_verbatim_unless_a_source_dialect_is_set(tmp_path: Path) -> None:
+    """As Alembic: raw SQL is usually written for the dialect whose branch runs it."""
+    project = _project(
+        tmp_path,
+        """
+            op.execute("ALTER TABLE t DROP CHECK c")
+            op.execute("UPDATE orders SET placed_at = now() WHERE placed_at IS NULL")
+        """,
+    )
+    for dialect in ("mysql", "mssql", "sqlite"):
+        text, section = _render(project, dialect)
+        assert "ALTER TABLE t DROP CHECK c;" in text
+        assert "UPDATE orders SET placed_at = now() WHERE placed_at IS NULL;" in text
+        assert "translated" not in text and section["transpiled"] == []
 
 
 def test_raw_ddl_for_another_dialect_stops_with_file_line_and_hint(tmp_path: Path) -> None:
     project = _project(tmp_path, """op.execute("ALTER TYPE mood ADD VALUE 'calm'")""")
     with pytest.raises(GenerationFailed) as failed:
-        _render(project, "mysql")
+        _render(project, "mysql", source_dialect="postgresql")
     [failure] = failed.value.failures
     assert failure.revision == "raw00001"
     assert failure.line == line_of(project / "migrations/versions/0001_raw.py", "ALTER TYPE")

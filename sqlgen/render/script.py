@@ -78,6 +78,11 @@ class _Writer:
         if sql:
             self.blocks.append(sql)
 
+    def note(self, comments: str) -> None:
+        """What the migration printed, already `-- ` comment lines: not a statement, so
+        neither laid out by sqlglot nor counted, nor followed by a batch separator."""
+        self.blocks.append(comments)
+
     def begin(self) -> None:
         if self.profile.transactional_ddl:
             self.blocks.append(self.profile.begin + self.profile.terminator)
@@ -97,10 +102,14 @@ class _Writer:
             self.statement(item.sql, note)
         elif item.kind == "raw":
             self.raw(item.sql)
+        elif item.kind == "note":
+            self.note(item.sql)
         elif item.kind == "begin":
             self.begin()
-        else:
+        elif item.kind == "commit":
             self.commit()
+        else:
+            raise AssertionError(f"unknown item kind {item.kind!r}")
 
     def step(self, capture: StepCapture) -> None:
         """The step's blocks: laid out the first time, reused after that."""

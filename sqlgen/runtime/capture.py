@@ -37,6 +37,7 @@ from sqlgen.captured import (
     OperationCall,
     Refusal,
     Warning_,
+    comment_line,
     one_line,
 )
 from sqlgen.model import ModelInspector, SchemaModel, TableModel, apply_operation, apply_sql
@@ -218,6 +219,20 @@ class Recorder:
     def raw(self, sql: str) -> None:
         self.items.append(Item("raw", sql.strip(), self.line()))
 
+    def note(self, lines: Sequence[str]) -> None:
+        """Lines the migration printed: `-- ` comments at this point of the script.
+
+        Lines printed one after the other, with no statement between them, make one note.
+        """
+        text = "\n".join(comment_line(line) for line in lines)
+        if not text:
+            return
+        last = self.items[-1] if self.items else None
+        if last is not None and last.kind == "note":
+            self.items[-1] = replace(last, sql=f"{last.sql}\n{text}")
+        else:
+            self.items.append(Item("note", text, self.line()))
+
     def begin(self) -> None:
         self.items.append(Item("begin", line=self.line()))
 
@@ -249,13 +264,16 @@ class Recorder:
             raise DataReadRefused(found)
 
     def execute(self, statement: Any, parameters: Any = None) -> OfflineResult:
+        """A query is a data read; any other statement goes into the script. The result
+        is falsy, as Alembic's offline bind's None is (migrations test `if result:`)."""
         construct = text(statement) if isinstance(statement, str) else statement
         if returns_rows(construct):
             sql = compile_statement(bind_parameters(construct, _first(parameters)), self.dialect)
             self.read(sql, "query")  # the query itself never goes into the script
             return OfflineResult(self, sql, consumed=True)
         self.statement(construct, parameters)
-        return OfflineResult(self, self.items[-1].sql if self.items else "", consumed=False)
+        sql = self.items[-1].sql if self.items else ""
+        return OfflineResult(self, sql, consumed=False, construct=construct)
 
     def execute_driver_sql(self, statement: str, parameters: Any = None) -> OfflineResult:
         if parameters:
@@ -290,15 +308,57 @@ def _first(parameters: Any) -> Mapping[str, Any]:
     return dict(parameters[0])
 
 
+class _NoExecutionContext:
+    """An ORM flush reads its statement's parameters back: offline, nothing was generated."""
+
+    def __init__(self, construct: Any = None, dialect: Dialect | None = None) -> None:
+        self._construct = construct
+        self._dialect = dialect
+
+    @property
+    def compiled(self) -> Any:
+        # an ORM-enabled UPDATE/DELETE reads its compile state from here
+        if self._construct is None:
+            return None
+        return self._construct.compile(dialect=self._dialect)
+
+    executemany = False
+    returned_default_rows = None
+
+    @property
+    def compiled_parameters(self) -> list[dict[str, Any]]:
+        return [{}]
+
+    @property
+    def postfetch_cols(self) -> list[Any]:
+        return []
+
+    @property
+    def prefetch_cols(self) -> list[Any]:
+        return []
+
+    def get_result_processor(self, *args: Any) -> None:
+        return None
+
+
 class OfflineResult:
     """The result of an offline execute(). Reading it is a data read.
 
-    With `--data-reads=empty` every read sees no rows and a rowcount of 0.
+    With `--data-reads=empty` every read sees no rows and a rowcount of 0. It is
+    falsy, as the None that Alembic's offline bind returns is; where Alembic would
+    then fail on `None.rowcount`, this makes the read explicit instead.
     """
 
     returns_rows = False
 
-    def __init__(self, recorder: Recorder, sql: str, *, consumed: bool) -> None:
+    def __bool__(self) -> bool:
+        # Alembic's offline bind returns None: `if result: ...` must not run its branch
+        return False
+
+    def __init__(
+        self, recorder: Recorder, sql: str, *, consumed: bool, construct: Any = None
+    ) -> None:
+        self.context = _NoExecutionContext(construct, recorder.dialect)  # read by the ORM
         self._recorder = recorder
         self._sql = sql
         self._consumed = consumed  # a query: its read was recorded when it ran
@@ -384,6 +444,21 @@ class OfflineResult:
     def close(self) -> None:
         return None
 
+    # what an ORM flush asks of a result: nothing was generated server-side offline
+    def prefetch_cols(self) -> list[Any]:
+        return []
+
+    def postfetch_cols(self) -> list[Any]:
+        return []
+
+    @property
+    def returned_defaults(self) -> None:
+        return None
+
+    @property
+    def returned_defaults_rows(self) -> None:
+        return None
+
 
 class CaptureConnection(MockConnection):
     """What `op.get_bind()` returns during an offline run."""
@@ -431,6 +506,18 @@ class CaptureConnection(MockConnection):
             "calls begin_nested() (a SAVEPOINT), which cannot be rendered offline"
         )
 
+    # --- what an ORM Session(bind=op.get_bind()) needs of its connection ---
+
+    def get_transaction(self) -> _ScriptTransaction:
+        """The script's own transaction: a Session joins it, its commit() is the bind's."""
+        return _ScriptTransaction(self)
+
+    def get_nested_transaction(self) -> None:
+        return None
+
+    def in_nested_transaction(self) -> bool:
+        return False
+
     def in_transaction(self) -> bool:
         # The script's framing stands in for the transaction; saying "no" would make
         # Alembic's batch mode call begin(), which has no offline meaning.
@@ -438,6 +525,24 @@ class CaptureConnection(MockConnection):
 
     def get_isolation_level(self) -> str:
         return "READ COMMITTED"
+
+    def close(self) -> None:
+        return None
+
+
+class _ScriptTransaction:
+    """The transaction the script's framing stands for, as an ORM Session sees it."""
+
+    is_active = True
+
+    def __init__(self, connection: CaptureConnection) -> None:
+        self.connection = connection
+
+    def commit(self) -> None:
+        self.connection.commit()
+
+    def rollback(self) -> None:
+        self.connection.rollback()
 
     def close(self) -> None:
         return None

@@ -17,12 +17,12 @@ import contextlib
 import functools
 import io
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 
-from alembic.config import Config
+import sqlalchemy.orm  # noqa: F401  (as under Alembic, where env.py's models import it: sa.orm)
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import literal_column
@@ -46,6 +46,7 @@ from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.fingerprint import digest_of, file_digest
 from sqlgen.model import SchemaModel, Uncertainty
 from sqlgen.model.delta import ModelDelta, chained, initial_state
+from sqlgen.model.tables import from_table
 from sqlgen.render.compile import compile_statement
 from sqlgen.runtime.capture import (
     CaptureConnection,
@@ -56,6 +57,7 @@ from sqlgen.runtime.capture import (
     capturing_operations,
     read_message,
 )
+from sqlgen.runtime.envpy import Environment, never_connects, project_config
 from sqlgen.runtime.ordering import deterministic_batch
 
 
@@ -70,6 +72,19 @@ class RunSettings:
     overrides: Path | None = None
     server_version: tuple[int, ...] | None = None
     alembic_ini: Path | None = None
+    # What env.py configured (or the settings stand-in for it). Not in repr: cache keys
+    # take the environment's stable description instead (see Environment.describe).
+    environment: Environment | None = field(default=None, repr=False, compare=False)
+    target_metadata: Any = field(default=None, repr=False, compare=False)
+    project_root: Path | None = None
+    # tables that exist before the first revision (a project whose first tables come
+    # from create_all): a MetaData, or CREATE statements as text
+    baseline: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def arguments(self) -> Mapping[str, Any]:
+        """The keywords env.py passed to run_migrations(): given to upgrade()/downgrade()."""
+        return self.environment.arguments if self.environment is not None else {}
 
 
 def dialect_class(profile: Profile) -> type[Dialect]:
@@ -138,20 +153,55 @@ def build_dialect(profile: Profile, server_version: tuple[int, ...] | None = Non
     return dialect
 
 
+# configure() options of env.py that sqlgen sets itself, per target dialect
+_OWN_OPTIONS = {
+    "as_sql",
+    "literal_binds",
+    "output_buffer",
+    "transactional_ddl",
+    "transaction_per_migration",
+    "version_table",
+    "version_table_schema",
+    "version_table_pk",
+    "target_metadata",
+}
+
+
+def _environment(settings: RunSettings) -> EnvironmentContext:
+    """`alembic.context` for the migrations: the project's Config, offline mode."""
+    if settings.environment is not None:
+        config = settings.environment.config
+    else:
+        config = project_config(settings.alembic_ini, None)
+    return EnvironmentContext(config, None, as_sql=True)  # type: ignore[arg-type]
+
+
 def _migration_context(
-    dialect: Dialect, profile: Profile, settings: RunSettings, recorder: Recorder
+    dialect: Dialect,
+    profile: Profile,
+    settings: RunSettings,
+    recorder: Recorder,
+    environment: EnvironmentContext,
 ) -> MigrationContext:
-    opts: dict[str, Any] = {
-        "as_sql": True,
-        "literal_binds": True,
-        "output_buffer": io.StringIO(),  # never written: the capturing impl records instead
-        "transactional_ddl": profile.transactional_ddl,
-        "transaction_per_migration": settings.transaction_per_migration,
-        "version_table": settings.version_table,
-        "version_table_schema": settings.version_table_schema,
-        "version_table_pk": profile.version_table_pk,
-    }
-    context = MigrationContext.configure(dialect=dialect, opts=opts)
+    kept = settings.environment.options if settings.environment is not None else {}
+    opts: dict[str, Any] = {k: v for k, v in kept.items() if k not in _OWN_OPTIONS}
+    opts.update(
+        {
+            "as_sql": True,
+            "literal_binds": True,
+            "output_buffer": io.StringIO(),  # never written: the capturing impl records instead
+            "transactional_ddl": profile.transactional_ddl,
+            "transaction_per_migration": settings.transaction_per_migration,
+            "version_table": settings.version_table,
+            "version_table_schema": settings.version_table_schema,
+            "version_table_pk": profile.version_table_pk,
+            # its naming convention names constraints that op.f()/None leave unnamed
+            "target_metadata": settings.target_metadata,
+        }
+    )
+    context = MigrationContext.configure(
+        dialect=dialect, opts=opts, environment_context=environment
+    )
     impl_class = capture_impl_class(type(context.impl))
     impl = impl_class(dialect, None, True, profile.transactional_ddl, context.output_buffer, opts)
     impl.recorder = recorder  # type: ignore[attr-defined]
@@ -159,15 +209,8 @@ def _migration_context(
     impl.connection = connection  # type: ignore[assignment]
     context.impl = impl
     context.connection = connection  # type: ignore[assignment]
-    return context
-
-
-def _environment(context: MigrationContext, settings: RunSettings) -> EnvironmentContext:
-    """`alembic.context` for scripts that ask it, e.g. `context.is_offline_mode()`."""
-    config = Config(str(settings.alembic_ini)) if settings.alembic_ini else Config()
-    environment = EnvironmentContext(config, None, as_sql=True)  # type: ignore[arg-type]
     environment._migration_context = context
-    return environment
+    return context
 
 
 def _translation(settings: RunSettings, target: Profile) -> Translation | None:
@@ -216,7 +259,14 @@ class _Run:
         self.recorder = Recorder(dialect, settings.data_reads, _translation(settings, profile))
         self.recorder.model = SchemaModel(default_schema=profile.default_schema)
         self.recorder.sqlglot_dialect = profile.sqlglot
-        self.context = _migration_context(self.recorder.dialect, profile, settings, self.recorder)
+        self.environment = _environment(settings)
+        self.context = _migration_context(
+            self.recorder.dialect, profile, settings, self.recorder, self.environment
+        )
+        # Alembic's version table exists in every database the migrations run against;
+        # a migration may inspect it (it is never in the schema the range renders)
+        self.recorder.model.put(from_table(self.context._version))
+        self._seed_baseline(settings.baseline)
         self.cache = cache
         # names the model's state for cache keys: chained from step to step
         self.state = initial_state(self.recorder.model)
@@ -224,6 +274,16 @@ class _Run:
         # lazy_model: steps taken from the cache leave the model behind (see catch_up)
         self.lazy_model = lazy_model
         self.pending: list[CachedStep] = []
+
+    def _seed_baseline(self, baseline: Any) -> None:
+        if baseline is None:
+            return
+        if isinstance(baseline, str):
+            self.recorder.apply_sql(baseline)
+            return
+        for metadata in baseline if isinstance(baseline, list | tuple) else [baseline]:
+            for table in metadata.sorted_tables:
+                self.recorder.model.put(from_table(table))
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
         return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)
@@ -358,16 +418,18 @@ class _Run:
             capture.failure = self.failure(step, path, None, f"has no {step.direction}() function")
             return capture
         self.recorder.start(str(path), script.revision)
-        try:
-            function()
-        except DataReadRefused as exc:
-            capture.failure = self.failure(step, path, exc.read.line, str(exc))
-        except Refusal as exc:  # sqlgen declines; the message reads on from the revision
-            capture.failure = self.failure(step, path, line_in(path, exc), str(exc))
-        except Exception as exc:  # a failing migration is reported, never raised
-            line = line_in(path, exc)
-            reason = f"failed: {type(exc).__name__}: {one_line(str(exc))}"
-            capture.failure = self.failure(step, path, line, reason)
+        import sys
+
+        from sqlgen.runtime.printed import printed_output
+
+        # what it prints goes into the script as comments, and to stderr (not in the replay)
+        echo = None if getattr(self, "replaying", False) else sys.stderr
+        where = f"[{self.profile.name}] revision {script.revision} ({path}"
+        with printed_output(self.recorder, echo, where):
+            try:
+                function(**self.settings.arguments)
+            except Exception as exc:  # a failing migration is reported, never raised
+                capture.failure = _failure_of(self, step, path, exc)
         capture.items = self.recorder.items
         capture.reads = self.recorder.reads
         capture.warnings = self.recorder.warnings
@@ -395,15 +457,57 @@ class _Run:
             self.mark_unknown(Uncertainty("", "before the range was not replayed"))
             return
         mode, self.recorder.data_reads = self.recorder.data_reads, "empty"
+        self.replaying = True  # what the replayed revisions print is not shown
         try:
             for step in steps:
                 failure = self.advance(step).failure
                 if failure is not None:
                     reason = f"could not be replayed to model the schema: {failure.reason}"
-                    self.mark_unknown(Uncertainty(f"revision {failure.revision}", reason))
+                    uncertainty = Uncertainty(f"revision {failure.revision}", reason)
+                    # the range's revisions that fail for want of the model say so once
+                    self.replayed = (failure, uncertainty)
+                    self.mark_unknown(uncertainty)
                     return
         finally:
             self.recorder.data_reads = mode
+            self.replaying = False
+
+
+def _failure_of(run: _Run, step: StepLike, path: Path, exc: Exception) -> RevisionFailure:
+    """What a revision's exception is reported as: one line that says what to do."""
+    from sqlgen.model.schema import UncertainTable
+    from sqlgen.runtime.explain import explain
+
+    if isinstance(exc, DataReadRefused):
+        return run.failure(step, path, exc.read.line, str(exc))
+    line = line_in(path, exc)
+    replayed: tuple[RevisionFailure, Uncertainty] | None = getattr(run, "replayed", None)
+    if replayed is not None and _caused_by(exc, UncertainTable, replayed[1]):
+        # the model it needed is unknown: the replayed revision's failure is the cause
+        return replace(run.failure(step, path, line, str(exc)), replayed=replayed[0])
+    if isinstance(exc, Refusal):  # sqlgen declines; the message reads on from the revision
+        return run.failure(step, path, line, str(exc))
+    folder = run.settings.overrides
+    script = step.revision
+    override = override_path(
+        folder or Path("OVERRIDES"), script.revision, step.direction, run.profile.name
+    )
+    better = explain(exc, run.recorder, override, folder is not None)
+    if better is not None:
+        return run.failure(step, path, better.line or line, better.reason)
+    return run.failure(step, path, line, f"failed: {type(exc).__name__}: {one_line(str(exc))}")
+
+
+def _caused_by(exc: BaseException, kind: type[Exception], uncertainty: Uncertainty) -> bool:
+    """Whether `exc` is, or comes from, an UncertainTable of `uncertainty`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, kind) and getattr(current, "uncertainty", None) == uncertainty:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _slimmed(capture: StepCapture) -> StepCapture:
@@ -447,7 +551,8 @@ def run_dialect(
     with (
         warnings.catch_warnings(),
         deterministic_batch(),
-        _environment(run.context, settings),
+        run.environment,
+        never_connects([p for p in (settings.project_root,) if p is not None]),
         capturing_operations(run.context, run.recorder),
     ):
         # warnings (e.g. "constraint will be ignored") go with the revision, into the SQL

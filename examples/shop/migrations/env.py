@@ -1,4 +1,4 @@
-"""Alembic's usual env.py. sqlgen never runs it: it would connect to a database."""
+"""Alembic's usual env.py. sqlgen runs it in offline mode, as `alembic upgrade --sql` does."""
 
 from logging.config import fileConfig
 
