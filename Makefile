@@ -8,7 +8,7 @@ EXAMPLE := examples/shop
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test check lint typecheck golden bench clean
+.PHONY: help install demo test check lint typecheck golden bench realworld clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,12 @@ check: lint typecheck test ## ruff + mypy + tests
 
 bench: $(STAMP) ## Time sqlgen against Alembic (200/1,000/5,000 revisions); record benchmarks/results.md
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+REALWORLD_RESULTS ?= build/realworld/results.json
+
+realworld: $(STAMP) ## Alembic vs sqlgen on pinned public histories (Airflow, MLflow, ...); writes benchmarks/realworld.md
+	$(BIN)/python -m tests.realworld --results $(REALWORLD_RESULTS) $(REALWORLD_ARGS)
+	SQLGEN_REALWORLD=1 SQLGEN_REALWORLD_RESULTS=$(REALWORLD_RESULTS) $(BIN)/python -m pytest -p no:cacheprovider tests/realworld
 
 golden: $(STAMP) ## Regenerate the golden SQL files under tests/golden (review the diff!)
 	$(BIN)/python -m tests.golden_files
