@@ -366,3 +366,17 @@ def test_a_baseline_seeds_the_tables_that_predate_the_first_revision(
     assert "CREATE TABLE _alembic_tmp_experiments" in text
     assert "name VARCHAR(50) NOT NULL" in text and "owner VARCHAR(20)" in text
     assert "CREATE TABLE experiments" not in text  # the baseline is not re-created
+
+
+def test_the_deprecated_inspector_from_engine_answers_from_the_model(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        """
+        from sqlalchemy.engine.reflection import Inspector
+        op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Text))
+        columns = Inspector.from_engine(op.get_bind()).get_columns("t")
+        op.execute("-- columns " + ",".join(c["name"] for c in columns))
+        """,
+    )
+    for dialect in ("postgresql", "sqlite"):
+        assert "-- columns id,a" in _sqlgen(project, dialect)

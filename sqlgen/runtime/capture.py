@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import BatchOperations, Operations
@@ -27,6 +27,7 @@ from sqlalchemy import Table, inspection, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.mock import MockConnection
+from sqlalchemy.engine.reflection import Inspector
 from sqlalchemy.sql.elements import ClauseElement, TextClause
 
 from sqlgen.captured import (
@@ -270,7 +271,7 @@ class Recorder:
         if returns_rows(construct):
             sql = compile_statement(bind_parameters(construct, _first(parameters)), self.dialect)
             self.read(sql, "query")  # the query itself never goes into the script
-            return OfflineResult(self, sql, consumed=True)
+            return OfflineResult(self, sql, consumed=True, construct=construct)
         self.statement(construct, parameters)
         sql = self.items[-1].sql if self.items else ""
         return OfflineResult(self, sql, consumed=False, construct=construct)
@@ -656,7 +657,17 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
         assert self.new_table is not None
         recorder.recreated = from_table(self.new_table)  # named as the temporary table
 
+    from_engine_plain = Inspector.__dict__["from_engine"]
+
+    def from_engine(cls: type[Inspector], bind: Any) -> Inspector:
+        # the deprecated Inspector.from_engine(bind) builds an inspector without
+        # inspect(); offline, it must answer from the model as inspect(bind) does
+        if isinstance(bind, CaptureConnection):
+            return cast(Inspector, inspection.inspect(bind))
+        return cast(Inspector, from_engine_plain.__func__(cls, bind))
+
     operations.invoke = invoke  # type: ignore[method-assign]
+    Inspector.from_engine = classmethod(from_engine)  # type: ignore[method-assign,assignment]
     BatchOperations.invoke = batch_invoke  # type: ignore[method-assign,assignment]
     BatchOperationsImpl.flush = flush  # type: ignore[method-assign]
     ApplyBatchImpl._create = create  # type: ignore[method-assign]
@@ -668,3 +679,4 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
         BatchOperations.invoke = batch_invoke_plain  # type: ignore[method-assign]
         BatchOperationsImpl.flush = flush_plain  # type: ignore[method-assign]
         ApplyBatchImpl._create = create_plain  # type: ignore[method-assign]
+        Inspector.from_engine = from_engine_plain  # type: ignore[method-assign]
