@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests import sqltokens
 from tests.sqltokens import (
     Statement,
     Tok,
@@ -36,9 +35,7 @@ from tests.sqltokens import (
 
 DIFFERENCES_FILE = Path(__file__).resolve().parent / "differences.toml"
 
-# tests/sqltokens.py knows the dialects of the fidelity test; the suite adds SQLite
-# (sqlglot's tokenizer, no batch separator) without changing that module.
-sqltokens.DIALECTS.setdefault("sqlite", ("sqlite", None))
+# tests/sqltokens.py reads SQLite too (TOKENIZED_TOO), beside the fidelity test's dialects
 
 
 # --- documented differences ------------------------------------------------------------
