@@ -11,17 +11,28 @@ The folder (default `PROJECT/.sqlgen-cache`) holds one file per dialect,
 carrying a sha256 of its content: a file that does not match, or does not
 load, is ignored and rendered again, never trusted. Deleting the folder is
 always safe.
+
+The cache never stops a run. A step whose effect on the model cannot be
+pickled (a column type of a class defined inside a function, an Enum whose
+`values_callable` is a lambda...) is not cached: it is run and rendered every
+time, and the steps around it are cached as usual. A folder that cannot be
+written (a read-only checkout, a full disk) is reported once, as one
+`warning:` line on stderr, and the run goes on without writing to it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from sqlgen.cache_writes import unwritable, writable, write_cache_file
 from sqlgen.captured import DataRead, Item, StepText, Warning_
+from sqlgen.errors import OutputError
 from sqlgen.model.delta import ModelDelta
 from sqlgen.output import atomic_write
 
@@ -30,19 +41,45 @@ _MAGIC = b"SQLGEN-STEPS\n"
 
 
 def prepare_folder(folder: Path) -> Path:
-    """The cache folder, made with a .gitignore and a CACHEDIR.TAG (so backups skip it)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        atomic_write(ignore, b"# created by sqlgen: the rendering cache, safe to delete\n*\n")
-    tag = folder / "CACHEDIR.TAG"
-    if not tag.exists():
-        atomic_write(
-            tag,
-            b"Signature: 8a477f597d28d172789f06886806bc55\n"
-            b"# This file is a cache directory tag created by sqlgen.\n",
-        )
+    """The cache folder, made with a .gitignore and a CACHEDIR.TAG (so backups skip it).
+
+    A folder that cannot be made or written is reported once (see `unwritable`)
+    and used read-only: whatever it holds is still read.
+    """
+    if not writable(folder):
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            atomic_write(ignore, b"# created by sqlgen: the rendering cache, safe to delete\n*\n")
+        tag = folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            atomic_write(
+                tag,
+                b"Signature: 8a477f597d28d172789f06886806bc55\n"
+                b"# This file is a cache directory tag created by sqlgen.\n",
+            )
+        # an existing folder may still refuse new files (read-only checkout, mount)
+        with tempfile.TemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except (OSError, OutputError) as exc:
+        unwritable(folder, exc)
     return folder
+
+
+def _pickled(value: Any) -> bytes | None:
+    """`value` pickled, or None when it holds something pickle cannot write.
+
+    Pickle refuses objects it could not load again: a class or function defined
+    inside a function (`upgrade.<locals>.<lambda>`), or in a revision module
+    (Alembic does not import those by name). It says so with PicklingError,
+    AttributeError or TypeError, depending on the object.
+    """
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError, ValueError, RecursionError):
+        return None
 
 
 # --- the step store ----------------------------------------------------------------------
@@ -73,16 +110,22 @@ class CachedStep:
         override: str | None,
         rendered: StepText,
         delta: ModelDelta,
-    ) -> CachedStep:
-        return cls(
+    ) -> CachedStep | None:
+        """The entry for a step; None when the step cannot be cached (see `_pickled`)."""
+        delta_pickle = _pickled(delta)
+        if delta_pickle is None:
+            return None
+        entry = cls(
             transpiled=transpiled_items(items),
             reads=tuple(reads),
             warnings=tuple(warnings),
             override=override,
             rendered=rendered,
             delta_digest=delta.digest,
-            delta_pickle=pickle.dumps(delta, protocol=pickle.HIGHEST_PROTOCOL),
+            delta_pickle=delta_pickle,
         )
+        # the rest is plain text; checked here so that one entry never spoils the file
+        return entry if _pickled(replace(entry, delta_pickle=b"")) is not None else None
 
     def delta(self) -> ModelDelta:
         # the store's checksum vouched for these bytes
@@ -100,6 +143,7 @@ class StepStore:
     """
 
     def __init__(self, folder: Path, namespace: str) -> None:
+        self.folder = folder
         self.path = folder / "steps" / f"{namespace}.bin"
         self._stored = self._load()
         self._used: dict[str, CachedStep] = {}
@@ -129,11 +173,18 @@ class StepStore:
         self._used[key] = entry
         return entry
 
-    def put(self, key: str, entry: CachedStep) -> None:
-        self._used[key] = entry
+    def put(self, key: str, entry: CachedStep | None) -> None:
+        """Keep `entry` for `key`; None (a step that cannot be cached) keeps nothing."""
+        if entry is not None:
+            self._used[key] = entry
 
     def save(self, keep_unused: int = 2000) -> None:
-        """Write the entries this run used or made, then older ones up to `keep_unused`."""
+        """Write the entries this run used or made, then older ones up to `keep_unused`.
+
+        Never raises: a folder that cannot be written is reported once and skipped.
+        """
+        if not writable(self.folder):
+            return
         kept = dict(self._used)
         for key, entry in self._stored.items():
             if len(kept) >= len(self._used) + keep_unused:
@@ -141,12 +192,11 @@ class StepStore:
             kept.setdefault(key, entry)
         if kept.keys() == self._stored.keys():
             return  # nothing new: the file stays as it is
-        payload = pickle.dumps(
-            {"format": FORMAT, "entries": kept}, protocol=pickle.HIGHEST_PROTOCOL
-        )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = _pickled({"format": FORMAT, "entries": kept})
+        if payload is None:  # CachedStep.of checked every entry: not expected, but never fatal
+            return
         digest = hashlib.sha256(payload).digest()
-        atomic_write(self.path, [_MAGIC, digest, payload], durable=False)
+        write_cache_file(self.folder, self.path, [_MAGIC, digest, payload])
 
 
 def transpiled_items(items: Iterable[Item]) -> tuple[Item, ...]:

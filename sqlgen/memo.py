@@ -14,6 +14,11 @@ cache (sqlgen.cache) still makes cheap.
 The record is JSON, with a sha256 of its own content: one that does not match
 or does not parse is ignored and replaced, never trusted. Only the standard
 library and sqlgen's light modules are imported here.
+
+A cache folder that cannot be written (a read-only checkout, a full disk) never
+fails a run: the first write that fails prints one `warning:` line on stderr,
+and nothing more is written there by this process (see `write_cache_file`,
+which the step cache uses too).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlgen.cache_writes import write_cache_file
 from sqlgen.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
@@ -35,7 +41,7 @@ from sqlgen.fingerprint import (
     sqlgen_source,
 )
 from sqlgen.lock import write_checked
-from sqlgen.output import OutputFile, atomic_write
+from sqlgen.output import OutputFile
 from sqlgen.results import GenerateResult, RangeSummary, ScriptText
 
 if TYPE_CHECKING:
@@ -153,16 +159,21 @@ def record_run(cache: Path, key: str, inputs: Inputs, remembered: Remembered) ->
     )
     text = hashlib.sha256(body.encode("utf-8")).hexdigest() + "\n" + body
     folder = _folder(cache)
-    atomic_write(folder / f"{key}.json", text.encode("utf-8"), durable=False)
-    records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in records[KEEP:]:
-        old.unlink(missing_ok=True)
+    # a cache folder that cannot be written is reported once, and the run goes on
+    if not write_cache_file(cache, folder / f"{key}.json", text.encode("utf-8")):
+        return
+    try:
+        records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in records[KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a record pruned by another run meanwhile, or one that cannot be removed
 
 
 def _load(cache: Path, key: str) -> dict[str, Any] | None:
     try:
         text = (_folder(cache) / f"{key}.json").read_text(encoding="utf-8")
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # missing, unreadable, or not even text
         return None
     digest, _, body = text.partition("\n")
     if hashlib.sha256(body.encode("utf-8")).hexdigest() != digest:

@@ -38,6 +38,7 @@ RANKS = {
     "sqlgen.output": 5,
     "sqlgen.lock": 5,
     "sqlgen.cache": 5,
+    "sqlgen.cache_writes": 5,
     "sqlgen.results": 5,
     "sqlgen.fingerprint": 6,
     "sqlgen.verify": 5,

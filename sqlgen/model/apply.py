@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import op as op_proxy
+from alembic.ddl.mysql import MySQLImpl
 from alembic.operations import ops
 from alembic.operations.schemaobj import SchemaObjects
+from alembic.runtime.migration import MigrationContext
 
 from sqlgen.captured import BatchFlush, Item, OperationCall, StepCapture
 from sqlgen.model import edit
@@ -25,6 +29,7 @@ from sqlgen.model.schema import (
     IndexModel,
     PrimaryKeyModel,
     SchemaModel,
+    TableKey,
     Uncertainty,
     UniqueModel,
     options,
@@ -155,6 +160,7 @@ def _alter_column(model: SchemaModel, op: ops.AlterColumnOp, batch: str | None) 
     changes: dict[str, Any] = {}
     if op.modify_type is not None:
         changes["type"] = fresh_type(op.modify_type)
+        _retype_checks(model, key, op, batch)
     if op.modify_nullable is not None:
         changes["nullable"] = bool(op.modify_nullable)
     if op.modify_server_default is not False:  # None drops the default
@@ -167,6 +173,77 @@ def _alter_column(model: SchemaModel, op: ops.AlterColumnOp, batch: str | None) 
         edit.alter_column(model, key, op.column_name, **changes)
     if op.modify_name is not None and op.modify_name != op.column_name:
         edit.rename_column(model, key, op.column_name, op.modify_name)
+
+
+def _running_context() -> MigrationContext | None:
+    """The migration context of the Alembic operation being applied, if one is running.
+
+    Its dialect decides which CHECK constraints a type makes (a native ENUM or
+    BOOLEAN makes none) and its target_metadata's naming convention names
+    them, exactly as for the SQL Alembic emitted. None outside a run (a model
+    replayed from captured calls): every constraint a type can make then counts,
+    as in `from_table`.
+    """
+    try:
+        return op_proxy.get_context()
+    except (NameError, AttributeError):  # no proxy installed (or removed): no migration runs
+        return None
+
+
+def _type_checks(
+    op: ops.AlterColumnOp,
+    batch: str | None,
+    type_: Any,
+    context: MigrationContext | None,
+) -> list[sa.CheckConstraint]:
+    """The CHECK constraints a column of `type_` brings (an Enum's or a Boolean's), as
+    Alembic's alter_column builds them: on a table of its own, with the naming
+    convention, only those the dialect creates."""
+    table = SchemaObjects(context).table(
+        _table_of(op, batch), sa.Column(op.column_name, fresh_type(type_)), schema=op.schema
+    )
+    compiler = context.dialect.statement_compiler(context.dialect, None) if context else None
+    return [
+        c
+        for c in sorted(table.constraints, key=lambda c: c._creation_order)
+        if isinstance(c, sa.CheckConstraint)
+        and (compiler is None or not c._create_rule or c._create_rule(compiler))
+    ]
+
+
+def _retype_checks(
+    model: SchemaModel, key: TableKey, op: ops.AlterColumnOp, batch: str | None
+) -> None:
+    """A column's type changes: the CHECK constraints of its types follow, as in the database.
+
+    Alembic's alter_column drops the constraints of `existing_type` (by name; not
+    on MySQL) and adds those of the new type. A constraint the old type made that was not
+    dropped stays in the database, no longer bound to the column's type (a
+    batch rebuild must copy it); one the dialect never created goes.
+    """
+    table = model.tables[key]
+    column = table.column(op.column_name)
+    if column is None:
+        return  # edit.alter_column reports the missing column
+    context = _running_context()
+    # Alembic's MySQL impl never drops a type's CHECK (MySQL before 8.0.16 had none)
+    keeps_them = context is not None and isinstance(context.impl, MySQLImpl)
+    if op.existing_type is not None and not keeps_them:
+        for constraint in _type_checks(op, batch, op.existing_type, context):
+            edit.drop_constraint(model, key, name_of(constraint.name), "check")
+    old_sql = {sql_text(c.sqltext) for c in _type_checks(op, batch, column.type, None)}
+    created = {sql_text(c.sqltext) for c in _type_checks(op, batch, column.type, context)}
+    checks: list[CheckModel] = []
+    for check in model.tables[key].checks:
+        if not (check.type_bound and check.sqltext in old_sql):
+            checks.append(check)
+        elif check.sqltext in created:
+            checks.append(replace(check, type_bound=False))
+    added = [
+        CheckModel(name_of(c.name), sql_text(c.sqltext), type_bound=True)
+        for c in _type_checks(op, batch, op.modify_type, context)
+    ]
+    model.put(replace(model.tables[key], checks=(*checks, *added)))
 
 
 def _create_index(model: SchemaModel, op: ops.CreateIndexOp, batch: str | None) -> None:

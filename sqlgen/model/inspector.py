@@ -204,7 +204,7 @@ class ModelInspector(Inspector):
             if index.sorting:
                 entry["column_sorting"] = cast(Any, dict(index.sorting))
             if index.dialect_options:
-                entry["dialect_options"] = dict(index.dialect_options)
+                entry["dialect_options"] = _reflected_options(index.dialect_options)
             found.append(entry)
         return found
 
@@ -354,6 +354,24 @@ class ModelInspector(Inspector):
         **kw: Any,
     ) -> dict[TableKey, dict[str, Any]]:
         return self._multi(self.get_table_options, schema, filter_names, kind, scope)
+
+
+# Index options a dialect's own reflection gives as a SQL construct, not as text: the
+# model keeps every option as text, and SQLite's DDL compiler cannot compile a str.
+_CLAUSE_OPTIONS = frozenset({"sqlite_where"})
+
+
+def _reflected_options(options: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """An index's dialect options as the dialect's reflection gives them.
+
+    SQLite reflects a partial index's predicate as `text()` (PostgreSQL and SQL
+    Server as a string); batch mode hands them back to `Index(...)`, so the
+    rebuilt table's CREATE INDEX keeps its WHERE clause.
+    """
+    return {
+        key: sa.text(value) if key in _CLAUSE_OPTIONS and isinstance(value, str) else value
+        for key, value in options
+    }
 
 
 def _autoincrement(table: TableModel, column: ColumnModel) -> bool:

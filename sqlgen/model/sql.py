@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import sqlalchemy as sa
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
@@ -399,18 +400,99 @@ def _command(context: SqlContext, statement: exp.Expr, text: str) -> None:
     _unreadable(context, text)
 
 
+_LITERAL = r"'(?:[^']|'')*'"
+_ALTER_TYPE = re.compile(r"\s*ALTER\s+TYPE\s+(?P<name>\S+)\s+(?P<action>.*?)[\s;]*", re.I | re.S)
+_ADD_VALUE = re.compile(
+    rf"ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<value>{_LITERAL})"
+    rf"(?:\s+(?P<where>BEFORE|AFTER)\s+(?P<other>{_LITERAL}))?",
+    re.I | re.S,
+)
+_RENAME_VALUE = re.compile(
+    rf"RENAME\s+VALUE\s+(?P<old>{_LITERAL})\s+TO\s+(?P<new>{_LITERAL})", re.I | re.S
+)
+_RENAME_TYPE = re.compile(r"RENAME\s+TO\s+(?P<new>\S+)", re.I | re.S)
+_SET_SCHEMA = re.compile(r"SET\s+SCHEMA\s+(?P<schema>\S+)", re.I | re.S)
+_OWNER = re.compile(r"OWNER\s+TO\s+\S+", re.I | re.S)
+
+
+def _string(literal: str) -> str:
+    return literal[1:-1].replace("''", "'")
+
+
 def _alter_type(context: SqlContext, text: str) -> None:
-    """ALTER TYPE (a PostgreSQL enum's values, say): the columns of that type are unknown now."""
-    words = text.split()
-    written = words[2] if len(words) > 2 else ""
-    name = context.part(scan.split_name(written)[-1]) if scan.split_name(written) else ""
-    for key, table in list(context.model.tables.items()):
+    """ALTER TYPE (PostgreSQL): the columns of that type follow the change.
+
+    An enum's values added or renamed, and the type renamed, are followed
+    exactly. Any other change (a composite type's attributes...) leaves the
+    table known, with the column's type kept as the SQL names it (RawType):
+    the column still has that type, whatever its definition now is.
+    """
+    match = _ALTER_TYPE.fullmatch(text)
+    parts = scan.split_name(match["name"]) if match is not None else []
+    if match is None or not parts or _OWNER.fullmatch(match["action"]):
+        return  # not an ALTER TYPE the database takes; an owner changes no column
+    written, action = match["name"], match["action"]
+    name = context.part(parts[-1])
+    for table in list(context.model.tables.values()):
+        columns = []
         for column in table.columns:
             type_name = getattr(column.type, "name", None)
             raw = column.type.raw if isinstance(column.type, RawType) else None
-            if name and name in (type_name, raw):
-                context.uncertain(key, f"had the type {name} of column {column.name} altered")
-                break
+            if name in (type_name, raw):
+                column = replace(column, type=_retyped(column.type, written, action, context))
+            columns.append(column)
+        if tuple(columns) != table.columns:
+            context.model.put(replace(table, columns=tuple(columns)))
+
+
+def _retyped(type_: Any, written: str, action: str, context: SqlContext) -> Any:
+    """`type_` (named `written`) after ALTER TYPE ... `action`."""
+    renamed = _RENAME_TYPE.fullmatch(action)
+    moved = _SET_SCHEMA.fullmatch(action)
+    if isinstance(type_, sa.Enum) and not type_.native_enum:
+        return type_  # a VARCHAR (and CHECK) of the same name, not that database type
+    if isinstance(type_, sa.Enum):
+        values = list(type_.enums)
+        added = _ADD_VALUE.fullmatch(action)
+        if added is not None:
+            value = _string(added["value"])
+            if value in values:
+                return type_  # ADD VALUE IF NOT EXISTS, on a value it has
+            at = len(values)
+            if added["other"] is not None and _string(added["other"]) in values:
+                at = values.index(_string(added["other"]))
+                at += 1 if added["where"].upper() == "AFTER" else 0
+            elif added["other"] is not None:
+                return RawType(written)  # a neighbour sqlgen's model lacks
+            return _enum(type_, [*values[:at], value, *values[at:]], type_.name)
+        rename = _RENAME_VALUE.fullmatch(action)
+        if rename is not None and _string(rename["old"]) in values:
+            new = _string(rename["new"])
+            return _enum(type_, [new if v == _string(rename["old"]) else v for v in values])
+        if renamed is not None:
+            return _enum(type_, values, context.part(scan.split_name(renamed["new"])[-1]))
+    if renamed is not None:
+        parts = scan.split_name(written)
+        return RawType(".".join([*parts[:-1], renamed["new"]]))
+    if moved is not None:
+        return RawType(f"{moved['schema']}.{scan.split_name(written)[-1]}")
+    return RawType(written)
+
+
+def _enum(type_: sa.Enum, values: list[str], name: str | None = None) -> sa.Enum:
+    """An Enum like `type_` (its class, schema, flags) with other values, or another name."""
+    options: dict[str, Any] = {
+        "name": type_.name if name is None else name,
+        "schema": type_.schema,
+        "native_enum": type_.native_enum,
+        "create_constraint": type_.create_constraint,
+        "inherit_schema": type_.inherit_schema,
+        "metadata": type_.metadata,
+        "validate_strings": type_.validate_strings,
+    }
+    if hasattr(type_, "create_type"):  # postgresql.ENUM
+        options["create_type"] = type_.create_type
+    return type(type_)(*values, **options)
 
 
 _HANDLERS: dict[type, Callable[[SqlContext, Any, str], None]] = {
