@@ -380,3 +380,47 @@ def test_the_deprecated_inspector_from_engine_answers_from_the_model(tmp_path: P
     )
     for dialect in ("postgresql", "sqlite"):
         assert "-- columns id,a" in _sqlgen(project, dialect)
+
+
+def test_a_query_whose_result_is_never_read_is_written_as_alembic_writes_it(
+    tmp_path: Path,
+) -> None:
+    """Airflow's 0060 shape: `rows = conn.execute(q); if rows: rows = rows.fetchall()`."""
+    project = _project(
+        tmp_path,
+        """
+        conn = op.get_bind()
+        rows = conn.execute(sa.text("SELECT id FROM t WHERE try_id IS NULL"))
+        rows = rows.fetchall() if rows else []
+        for row in rows:
+            conn.execute(sa.text("UPDATE t SET try_id = 1 WHERE id = :id"), {"id": row.id})
+        op.execute("UPDATE t SET done = true")
+        """,
+    )
+    ours = _sqlgen(project)  # strict: nothing was read
+    theirs = _alembic(project, "postgresql://nobody@nowhere/db")
+    comparison = compare_scripts(theirs, ours, "postgresql", initial_versions=[])
+    assert comparison.problems == [], "\n".join(comparison.problems)
+    assert "SELECT id FROM t WHERE try_id IS NULL;" in ours
+
+
+def test_a_query_whose_result_is_read_is_a_data_read_and_left_out(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path,
+        """
+        conn = op.get_bind()
+        result = conn.execute(sa.text("SELECT id FROM t"))
+        ids = [row.id for row in result]
+        op.execute("UPDATE t SET done = true")
+        """,
+    )
+    source = project / "migrations/versions/0001_first.py"
+    with pytest.raises(GenerationFailed) as failed:
+        _sqlgen(project)
+    [failure] = failed.value.failures
+    assert failure.line == line_of(source, "SELECT id FROM t")  # where the query ran
+    assert "reads data (SELECT id FROM t)" in failure.reason
+    text = _sqlgen(project, overrides={"data_reads": "empty"})
+    assert "\nSELECT id FROM t;" not in text  # the query is not run by the script
+    assert "reads data (SELECT id FROM t); rendered with --data-reads=empty" in text
+    assert "UPDATE t SET done = true;" in text

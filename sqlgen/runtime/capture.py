@@ -258,20 +258,22 @@ class Recorder:
 
     # --- what the migration reads ---
 
-    def read(self, sql: str, what: str) -> None:
-        found = DataRead(self.line(), sql, what)
+    def read(self, sql: str, what: str, line: int | None = None) -> None:
+        found = DataRead(line if line is not None else self.line(), sql, what)
         self.reads.append(found)
         if self.data_reads == "fail":
             raise DataReadRefused(found)
 
     def execute(self, statement: Any, parameters: Any = None) -> OfflineResult:
-        """A query is a data read; any other statement goes into the script. The result
-        is falsy, as Alembic's offline bind's None is (migrations test `if result:`)."""
+        """A statement goes into the script; reading a query's result is a data read.
+
+        The result is falsy, as Alembic's offline bind's None is (migrations test
+        `if result:`).
+        """
         construct = text(statement) if isinstance(statement, str) else statement
         if returns_rows(construct):
             sql = compile_statement(bind_parameters(construct, _first(parameters)), self.dialect)
-            self.read(sql, "query")  # the query itself never goes into the script
-            return OfflineResult(self, sql, consumed=True, construct=construct)
+            return self._query(sql, construct)
         self.statement(construct, parameters)
         sql = self.items[-1].sql if self.items else ""
         return OfflineResult(self, sql, consumed=False, construct=construct)
@@ -283,10 +285,27 @@ class Recorder:
                 "use text() with binds"
             )
         if returns_rows(text(statement)):
-            self.read(statement, "query")
-            return OfflineResult(self, statement, consumed=True)
+            return self._query(statement.strip())
         self._append(statement.strip(), raw=True)
         return OfflineResult(self, statement, consumed=False)
+
+
+    def _query(self, sql: str, construct: Any = None) -> OfflineResult:
+        """A query whose result may never be read goes into the script where it ran, as
+        Alembic's offline bind writes it. Reading the result is a data read: the query is
+        then taken out again (offline, it gives no rows to act on)."""
+        operation = self.operations[-1] if self.operations else None
+        item = Item("statement", sql, self.line(), operation)
+        self.items.append(item)
+        return OfflineResult(self, sql, consumed=False, construct=construct, query=item)
+
+    def query_read(self, item: Item, sql: str, what: str) -> None:
+        """The result of the query `item` is read: a data read, the query left out."""
+        for index in range(len(self.items) - 1, -1, -1):
+            if self.items[index] is item:
+                del self.items[index]
+                break
+        self.read(sql, what, item.line)
 
 
 def _changes_schema_as_sql(operation: object | None) -> bool:
@@ -357,15 +376,27 @@ class OfflineResult:
         return False
 
     def __init__(
-        self, recorder: Recorder, sql: str, *, consumed: bool, construct: Any = None
+        self,
+        recorder: Recorder,
+        sql: str,
+        *,
+        consumed: bool,
+        construct: Any = None,
+        query: Item | None = None,
     ) -> None:
         self.context = _NoExecutionContext(construct, recorder.dialect)  # read by the ORM
         self._recorder = recorder
         self._sql = sql
-        self._consumed = consumed  # a query: its read was recorded when it ran
+        self._consumed = consumed  # its read is recorded already
+        self._query = query  # the query's item in the script, until its result is read
 
     def _read(self, what: str) -> None:
-        if not self._consumed:
+        if self._consumed:
+            return
+        self._consumed = True
+        if self._query is not None:
+            self._recorder.query_read(self._query, self._sql, "query")
+        else:
             self._recorder.read(self._sql, what)
 
     @property
