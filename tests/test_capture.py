@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.operations import ops
 
 from sqlgen import api
@@ -81,3 +82,17 @@ def test_batch_statements_carry_a_batch_flush(example_dir: Path) -> None:
     own = [i for i in run.steps[0].items if not i.version]
     assert own and all(i.operation == BatchFlush("order_items") for i in own)
     assert own[0].sql.startswith("CREATE TABLE _alembic_tmp_order_items")
+
+
+def test_a_value_for_an_untyped_column_is_written_by_its_python_type() -> None:
+    """Alembic fails here ("No literal value renderer ... datatype NULL"); MLflow does it."""
+    from sqlalchemy.dialects import postgresql
+
+    from sqlgen.render.compile import compile_statement
+
+    jobs = sa.table("jobs", sa.column("status"), sa.column("note"))
+    update = jobs.update().where(jobs.c.status.in_([0, 1])).values(status=5, note="it's")
+    assert (
+        compile_statement(update, postgresql.dialect(paramstyle="named"))
+        == "UPDATE jobs SET status=5, note='it''s' WHERE jobs.status IN (0, 1)"
+    )
