@@ -46,6 +46,7 @@ from sqlgen.model.apply import understands
 from sqlgen.model.tables import from_table
 from sqlgen.render.compile import bind_parameters, compile_statement
 from sqlgen.render.transpile import transpile
+from sqlgen.runtime.savepoint import SAVEPOINT_WARNING, OfflineSavepoint
 
 
 class DataReadRefused(Refusal):
@@ -118,6 +119,7 @@ class Recorder:
     sqlglot_dialect: str = ""
     revision: str = ""
     batched: list[OperationCall] = field(default_factory=list)  # of the open batch block
+    savepoints: int = 0  # opened by the revision so far: names them as SQLAlchemy does
     recreated: TableModel | None = None  # what the batch block's move-and-copy created
 
     def start(self, script_path: str, revision: str = "") -> None:
@@ -130,6 +132,7 @@ class Recorder:
         self.operations = []
         self.batched = []
         self.recreated = None
+        self.savepoints = 0
 
     def line(self) -> int | None:
         """The line of the running migration that led here."""
@@ -533,10 +536,14 @@ class CaptureConnection(MockConnection):
             "calls begin(), which cannot be rendered offline: a migration already runs in one"
         )
 
-    def begin_nested(self) -> Any:
-        raise OfflineUnsupported(
-            "calls begin_nested() (a SAVEPOINT), which cannot be rendered offline"
-        )
+    def begin_nested(self) -> OfflineSavepoint:
+        """A SAVEPOINT in the script (see sqlgen.runtime.savepoint)."""
+        recorder = self._recorder
+        recorder.savepoints += 1
+        found = Warning_(recorder.line(), SAVEPOINT_WARNING)
+        if found not in recorder.warnings:
+            recorder.warnings.append(found)
+        return OfflineSavepoint(self, f"sa_savepoint_{recorder.savepoints}")
 
     # --- what an ORM Session(bind=op.get_bind()) needs of its connection ---
 
