@@ -56,7 +56,14 @@ from sqlgen.snapshot import model_at, schema_script
 from sqlgen.verify.roundtrip import RoundTrip, Script, Verifier
 from sqlgen.verify.split import split_script
 from sqlgen.verify.targets import NotVerifiable, target_for
-from sqlgen.workspace import Workspace, all_dialects, open_project, profiles, resolve_dialects
+from sqlgen.workspace import (
+    Workspace,
+    all_dialects,
+    engines,
+    open_project,
+    profiles,
+    resolve_dialects,
+)
 
 __all__ = [
     "Direction",
@@ -425,6 +432,12 @@ def verify(
     out: Path | None = None,
 ) -> list[VerifyOutcome]:
     """Write each dialect's scripts, then run upgrade, downgrade, upgrade on an engine."""
+    databases = engines(workspace)
+    if databases:
+        raise UsageError(
+            f"verify runs one database's scripts, and env.py migrates {len(databases)} "
+            f"({', '.join(e.name for e in databases)}); it does not take several yet"
+        )
     workdir = Path(tempfile.mkdtemp(prefix="sqlgen-verify-"))
     folder = out or workdir / "scripts"
     outcomes: list[VerifyOutcome] = []

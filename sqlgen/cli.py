@@ -527,6 +527,11 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
 
 def _report(result: GenerateResult, kw: Mapping[str, Any]) -> None:
     if kw["stdout"]:
+        if len(result.scripts) > 1:  # env.py migrates several databases of this dialect
+            raise click.UsageError(
+                f"--stdout prints one script, and this renders {len(result.scripts)} "
+                f"({', '.join(result.scripts)}): write them to files with --out"
+            )
         click.echo(next(iter(result.scripts.values())).text, nl=False)
         return
     if kw["as_json"]:

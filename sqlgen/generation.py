@@ -32,13 +32,13 @@ from sqlgen.fingerprint import (
 )
 from sqlgen.fingerprint import library_versions as installed_versions
 from sqlgen.graph import Direction, Plan
-from sqlgen.output import OutputFile
+from sqlgen.output import OutputFile, target_label
 from sqlgen.render.layout import KEPT_OUTCOMES
 from sqlgen.render.script import Header, Rendered, render
 from sqlgen.results import RangeSummary
-from sqlgen.runtime.envpy import describe_value, load_object
+from sqlgen.runtime.envpy import Environment, describe_value, load_object
 from sqlgen.runtime.runner import RunSettings, dialect_class, run_dialect, store_rendered
-from sqlgen.workspace import Workspace, profiles, resolve_dialects
+from sqlgen.workspace import Workspace, engines, profiles, resolve_dialects
 
 # Below this many revision renderings (revisions x dialects), forking workers costs
 # more than it saves.
@@ -89,7 +89,15 @@ def _from_env_py(ours: Any, default: Any, env_options: Mapping[str, Any], key: s
     return env_options.get(key, ours) if ours == default else ours
 
 
-def _run_settings(workspace: Workspace, request: GenerateRequest) -> RunSettings:
+def _run_settings(
+    workspace: Workspace, request: GenerateRequest, environment: Environment | None = None
+) -> RunSettings:
+    """The settings of a run: sqlgen's, then what env.py's configure() set.
+
+    `environment`: one database's (see `engines`); by default the project's. A
+    project of several databases has no one configure(): its range-wide settings
+    are sqlgen's own, and each database's run takes its own configure().
+    """
     project = workspace.project
     options = project.options
     server_version = None
@@ -98,8 +106,8 @@ def _run_settings(workspace: Workspace, request: GenerateRequest) -> RunSettings
             server_version = parse_version(request.server_version)
         except ValueError as exc:
             raise UsageError(f"--server-version: {exc}") from exc
-    environment = workspace.environment
-    configured = environment.options
+    environment = environment or workspace.environment
+    configured = environment.options if len(environment.runs) <= 1 else {}
     metadata = configured.get("target_metadata")
     if options.target_metadata:
         metadata = load_object(project.root, options.target_metadata, "target_metadata")
@@ -167,15 +175,26 @@ def _environment_record(settings: RunSettings) -> dict[str, Any]:
 
 
 def _files_for(
-    run: DialectRun, plan: Plan, request: GenerateRequest, settings: RunSettings
+    run: DialectRun, plan: Plan, request: GenerateRequest, target: Target
 ) -> tuple[Rendered, list[OutputFile]]:
-    name = run.profile.name
+    name, engine, settings = run.profile.name, target.engine, target.settings
+    # one database of several: its name ends the file's (postgresql/upgrade-base-X.engine1.sql)
     stem = f"{name}/{plan.direction}-{_label(plan.start)}-{_label(plan.end)}"
+    stem += f".{engine}" if engine is not None else ""
     header = Header(__version__, plan.direction, plan.spec, plan.start, plan.end, len(plan.steps))
     per_migration = settings.transaction_per_migration
     whole = render(run, header, run.steps, per_migration=per_migration, include_prologue=True)
     files = [
-        OutputFile(f"{stem}.sql", whole.text, name, plan.direction, "range", plan.start, plan.end)
+        OutputFile(
+            f"{stem}.sql",
+            whole.text,
+            name,
+            plan.direction,
+            "range",
+            plan.start,
+            plan.end,
+            engine=engine,
+        )
     ]
     if request.per_revision:
         for index, capture in enumerate(run.steps):
@@ -196,6 +215,7 @@ def _files_for(
                     plan.start,
                     plan.end,
                     revision,
+                    engine=engine,
                 )
             )
     return whole, files
@@ -245,6 +265,15 @@ def _dialect_section(run: DialectRun, whole: Rendered) -> dict[str, Any]:
     }
 
 
+def _engine_options(settings: RunSettings) -> dict[str, Any]:
+    """One database's own settings: its configure() may set them apart from the others'."""
+    return {
+        "version_table": settings.version_table if settings.version_table_enabled else None,
+        "version_table_schema": settings.version_table_schema,
+        "transaction_per_migration": settings.transaction_per_migration,
+    }
+
+
 def _section(
     workspace: Workspace,
     plan: Plan,
@@ -253,6 +282,14 @@ def _section(
     outputs: Sequence[DialectOutput],
 ) -> dict[str, Any]:
     rendered = [o.rendered for o in outputs if o.rendered is not None]
+    dialects: dict[str, Any] = {}
+    for o in outputs:
+        if o.section is None:
+            continue
+        if o.engine is None:
+            dialects[o.profile.name] = o.section
+        else:  # several databases: each one's part, under its dialect
+            dialects.setdefault(o.profile.name, {"engines": {}})["engines"][o.engine] = o.section
     return {
         "requested": plan.spec,
         "from": list(plan.start),
@@ -265,7 +302,7 @@ def _section(
             }
             for script in (cast(Script, step.revision) for step in plan.steps)
         ],
-        "dialects": {o.profile.name: o.section for o in outputs if o.section is not None},
+        "dialects": dialects,
         "statements": _statement_counts(rendered),
         "options": {
             "version_table": settings.version_table if settings.version_table_enabled else None,
@@ -287,7 +324,9 @@ class Generation:
 
     plan: Plan
     runs: list[DialectRun]
-    scripts: dict[str, Rendered]  # dialect -> the whole-range script, for dialects that worked
+    # target -> the whole-range script, for targets that worked; a target is a dialect
+    # (`postgresql`), or a dialect and a database of several (`postgresql.engine1`)
+    scripts: dict[str, Rendered]
     files: list[OutputFile]
     section: dict[str, Any]  # this run's manifest section
     failures: list[RevisionFailure] = field(default_factory=list)
@@ -302,22 +341,40 @@ class DialectOutput:
     """What one dialect's run gives: its files, or the revisions that failed."""
 
     profile: Profile
+    engine: str | None  # the database, when env.py migrates several (see Target)
     run: DialectRun | None  # kept only when the caller needs the captures (lint, review)
     rendered: Rendered | None  # the whole-range script; None when a revision failed
     files: list[OutputFile]
     section: dict[str, Any] | None  # its part of the manifest section
     failures: list[RevisionFailure]
 
+    @property
+    def label(self) -> str:
+        return target_label(self.profile.name, self.engine)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one worker renders: a dialect, for one database when env.py migrates several."""
+
+    profile: Profile
+    settings: RunSettings
+    engine: str | None = None  # the database's name (multidb); None for a single database
+
+    @property
+    def label(self) -> str:
+        return target_label(self.profile.name, self.engine)
+
 
 @dataclass(frozen=True)
 class _Job:
-    """A range, for each target dialect: the work one dialect's worker does."""
+    """A range, for each target: the work one target's worker does."""
 
     plan: Plan
     request: GenerateRequest
-    settings: RunSettings
+    settings: RunSettings  # the range's, for the manifest section
     seed: tuple[StepLike, ...]
-    targets: tuple[Profile, ...]
+    targets: tuple[Target, ...]
     keep_runs: bool
     run_keys: tuple[str, ...] = ()  # per target, when the cache is used
     digests: Mapping[str, str] = field(default_factory=dict)  # revision file -> sha256
@@ -326,19 +383,19 @@ class _Job:
         folder = self.request.cache
         if folder is None or not self.run_keys:
             return None
-        store = StepStore(folder, self.targets[index].name)
+        store = StepStore(folder, self.targets[index].label)
         return DialectCache(store, self.run_keys[index], self.digests)
 
     def run(
         self, index: int, tick: Tick | None = None, cache: DialectCache | None = None
     ) -> DialectRun:
         plan = self.plan
-        profile = self.targets[index]
+        target = self.targets[index]
         return run_dialect(
             plan.steps,
             plan.starts_at_base,
-            profile,
-            self.settings,
+            target.profile,
+            target.settings,
             self.seed,
             on_step=tick,
             cache=cache,
@@ -349,30 +406,67 @@ class _Job:
         cache = self._cache(index)
         run = self.run(index, tick, cache)
         kept = run if self.keep_runs else None
+        target = self.targets[index]
+        profile, engine = target.profile, target.engine
         if run.failures:
-            return DialectOutput(run.profile, kept, None, [], None, run.failures)
-        whole, files = _files_for(run, self.plan, self.request, self.settings)
+            return DialectOutput(profile, engine, kept, None, [], None, run.failures)
+        whole, files = _files_for(run, self.plan, self.request, target)
         if cache is not None:
             store_rendered(run, cache)
-        return DialectOutput(run.profile, kept, whole, files, _dialect_section(run, whole), [])
+        section = _dialect_section(run, whole)
+        if engine is not None:  # one database of several: its own settings too
+            section |= _engine_options(target.settings)
+        return DialectOutput(profile, engine, kept, whole, files, section, [])
+
+
+def _targets(
+    workspace: Workspace,
+    request: GenerateRequest,
+    requested: Sequence[Profile],
+    settings: RunSettings,
+) -> tuple[Target, ...]:
+    """Each requested dialect; for a project of several databases, each database whose
+    url is of that dialect (or names none sqlgen knows), with its own settings."""
+    databases = engines(workspace)
+    if not databases:
+        return tuple(Target(profile, settings) for profile in requested)
+    own = {e.name: _run_settings(workspace, request, e.environment) for e in databases}
+    targets: list[Target] = []
+    for profile in requested:
+        matched = [e for e in databases if e.profile is None or e.profile.name == profile.name]
+        if not matched:
+            listed = ", ".join(
+                f"{e.name}: {e.profile.name if e.profile else 'any'}" for e in databases
+            )
+            raise UsageError(
+                f"--dialect {profile.name}: env.py migrates {len(databases)} databases and "
+                f"none is {profile.name} ({listed}); each renders for the dialect of its "
+                "url, as under alembic upgrade --sql"
+            )
+        targets += [Target(profile, own[e.name], e.name) for e in matched]
+    return tuple(targets)
 
 
 def _job(workspace: Workspace, request: GenerateRequest, keep_runs: bool) -> _Job:
-    targets = resolve_dialects(workspace, request.dialects)
-    for profile in targets:
+    requested = resolve_dialects(workspace, request.dialects)
+    for profile in requested:
         dialect_class(profile)  # a missing dialect package is reported here, not in a worker
     plan = workspace.graph.plan(request.direction, request.spec)
     seed = workspace.graph.history_before(plan)
     settings = _run_settings(workspace, request)
+    targets = _targets(workspace, request, requested, settings)
     run_keys: tuple[str, ...] = ()
     digests: dict[str, str] = {}
     if request.cache is not None:
         prepare_folder(request.cache)
-        shared = _shared_key(workspace, settings, request.cache)
-        run_keys = tuple(_run_key(shared, profile) for profile in targets)
+        shared: dict[int, str] = {}  # by settings: a database's dialects share its key
+        for target in targets:
+            if id(target.settings) not in shared:
+                shared[id(target.settings)] = _shared_key(workspace, target.settings, request.cache)
+        run_keys = tuple(_run_key(shared[id(t.settings)], t.profile) for t in targets)
         paths = {str(cast(Script, step.revision).path) for step in (*seed, *plan.steps)}
         digests = {path: file_digest(Path(path)) for path in sorted(paths)}
-    return _Job(plan, request, settings, seed, tuple(targets), keep_runs, run_keys, digests)
+    return _Job(plan, request, settings, seed, targets, keep_runs, run_keys, digests)
 
 
 def _shared_key(workspace: Workspace, settings: RunSettings, cache: Path) -> str:
@@ -406,13 +500,14 @@ class RangeRuns:
     plan: Plan
     settings: RunSettings
     runs: list[DialectRun]
+    targets: list[str] = field(default_factory=list)  # per run: its Target.label
 
 
 def run_range(workspace: Workspace, request: GenerateRequest) -> RangeRuns:
     job = _job(workspace, request, keep_runs=True)
     with tuned_gc():
         runs = [job.run(index) for index in range(len(job.targets))]
-    return RangeRuns(job.plan, job.settings, runs)
+    return RangeRuns(job.plan, job.settings, runs, [t.label for t in job.targets])
 
 
 def render_outputs(
@@ -445,7 +540,7 @@ def render_outputs(
     return Generation(
         plan,
         [o.run for o in outputs if o.run is not None],
-        {o.profile.name: o.rendered for o in outputs if o.rendered is not None},
+        {o.label: o.rendered for o in outputs if o.rendered is not None},
         [file for o in outputs for file in o.files],
         _section(workspace, plan, request, job.settings, outputs),
         [failure for o in outputs for failure in o.failures],

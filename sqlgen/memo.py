@@ -207,6 +207,7 @@ def _remembered(data: Mapping[str, Any]) -> Remembered:
             start=tuple(f["start"]),
             end=tuple(f["end"]),
             revision=f["revision"],
+            engine=f.get("engine"),
         )
         for f in data["files"]
     ]
@@ -248,5 +249,5 @@ def replay(cache: Path, key: str, out: Path, write: bool, force: bool) -> Genera
             remembered.generator,
             force,
         )
-    scripts = {f.dialect: ScriptText(f.content) for f in remembered.files if f.kind == "range"}
+    scripts = {f.target: ScriptText(f.content) for f in remembered.files if f.kind == "range"}
     return GenerateResult(remembered.plan, scripts, remembered.files, written)

@@ -35,13 +35,19 @@ class OutputFile:
     start: tuple[str, ...]
     end: tuple[str, ...]
     revision: str | None = None
+    # the database it is for, when env.py migrates several (Alembic's multidb template)
+    engine: str | None = None
 
     @property
     def data(self) -> bytes:
         return self.content.encode("utf-8")
 
+    @property
+    def target(self) -> str:
+        return target_label(self.dialect, self.engine)
+
     def entry(self) -> dict[str, Any]:
-        return {
+        entry = {
             "path": self.path,
             "dialect": self.dialect,
             "direction": self.direction,
@@ -51,6 +57,20 @@ class OutputFile:
             "to": list(self.end),
             "sha256": sha256(self.data),
         }
+        if self.engine is not None:  # a single database's entries stay as they were
+            entry["engine"] = self.engine
+        return entry
+
+
+def target_label(dialect: str, engine: str | None) -> str:
+    """What a file was rendered for: `postgresql`, or `postgresql.engine1` for one
+    database of several (env.py migrating several, as Alembic's multidb template)."""
+    return dialect if engine is None else f"{dialect}.{engine}"
+
+
+def target_of(entry: Mapping[str, Any]) -> str:
+    """A manifest entry's target (see `target_label`)."""
+    return target_label(str(entry.get("dialect")), entry.get("engine") or None)
 
 
 def sha256(data: bytes) -> str:
@@ -124,12 +144,16 @@ def merged_manifest(
     section: Mapping[str, Any],
     generator: Mapping[str, str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The new manifest, and the old entries it no longer lists."""
+    """The new manifest, and the old entries it no longer lists.
+
+    `dialects`: the targets this run wrote (see `target_of`): their old entries
+    of `direction` are replaced.
+    """
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
     new_paths = {f.path for f in files}
     for entry in (old or {}).get("files", []):
-        replaced = entry.get("direction") == direction and entry.get("dialect") in dialects
+        replaced = entry.get("direction") == direction and target_of(entry) in dialects
         if replaced or entry.get("path") in new_paths:
             if entry.get("path") not in new_paths:
                 dropped.append(entry)

@@ -31,6 +31,7 @@ class ScriptText:
 @dataclass
 class GenerateResult:
     plan: RangeSummary
-    scripts: dict[str, ScriptText]  # dialect -> the whole-range script
+    # dialect (or dialect.engine, for one database of several) -> the whole-range script
+    scripts: dict[str, ScriptText]
     files: list[OutputFile]
     written: list[Path]

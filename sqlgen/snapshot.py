@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlgen import __version__
 from sqlgen.dialects import Profile
-from sqlgen.errors import GenerationFailed, SchemaUnknown
+from sqlgen.errors import GenerationFailed, SchemaUnknown, UsageError
 from sqlgen.generation import GenerateRequest, run_range
 from sqlgen.model import SchemaModel, UncertainTable
 from sqlgen.render.schema import render_schema
@@ -33,6 +33,11 @@ def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
         return ModelAt(profile, (), 0, SchemaModel(default_schema=profile.default_schema))
     request = GenerateRequest("upgrade", f"base:{revision}", [profile.name], write=False)
     ran = run_range(workspace, request)
+    if len(ran.runs) != 1:  # env.py migrates several databases of this dialect
+        raise UsageError(
+            f"{profile.name} is the dialect of {len(ran.runs)} databases here "
+            f"({', '.join(ran.targets)}); the schema is shown for one database only"
+        )
     (run,) = ran.runs
     if run.failures:
         raise GenerationFailed(run.failures)

@@ -12,7 +12,7 @@ from alembic.script import Script
 
 from sqlgen.config import Project, cache_folder, load_project
 from sqlgen.dialects import Profile, find_profile, load_profiles
-from sqlgen.errors import UsageError
+from sqlgen.errors import UnknownDialect, UsageError
 from sqlgen.graph import RevisionGraph
 from sqlgen.runtime.envpy import Environment, project_config, run_env_py
 from sqlgen.runtime.runner import dialect_available
@@ -82,10 +82,57 @@ def resolve_dialects(workspace: Workspace, names: Sequence[str]) -> list[Profile
     return list(chosen.values())
 
 
+@dataclass(frozen=True)
+class Engine:
+    """One database of a project whose env.py migrates several (Alembic's multidb template)."""
+
+    name: str  # its run_migrations(engine_name=...), else its position: 1, 2, ...
+    environment: Environment  # the project's, with this database's configure() only
+    profile: Profile | None  # the dialect of its url; None when it names none sqlgen knows
+
+
+def engines(workspace: Workspace) -> list[Engine]:
+    """The databases env.py migrates one after the other; none when it migrates one.
+
+    Each renders for the dialect of its own url, as `alembic upgrade --sql` does;
+    one whose url names no dialect sqlgen knows renders for every requested dialect.
+    """
+    environment = workspace.environment
+    if len(environment.runs) <= 1:
+        return []
+    known = profiles(workspace.project)
+    return [
+        Engine(name, environment.engine(index), _profile_of(run.backend, known))
+        for index, (name, run) in enumerate(
+            zip(environment.engine_names(), environment.runs, strict=True)
+        )
+    ]
+
+
+def _profile_of(backend: str | None, known: Mapping[str, Profile]) -> Profile | None:
+    """The profile for a url's backend (`postgresql`, `mysql`, ...): by its SQLAlchemy
+    name first, then by name or alias."""
+    if backend is None:
+        return None
+    for profile in known.values():
+        if profile.sqlalchemy.split("+")[0].lower() == backend:
+            return profile
+    try:
+        return find_profile(backend, known)
+    except UnknownDialect:
+        return None
+
+
 def all_dialects(workspace: Workspace) -> tuple[list[str], list[Profile]]:
-    """(every dialect whose SQLAlchemy dialect is installed here, the profiles that are not)."""
+    """(every dialect whose SQLAlchemy dialect is installed here, the profiles that are not).
+
+    A project of several databases, each of a known dialect: those dialects only.
+    """
     available: list[Profile] = []
     missing: list[Profile] = []
+    own = {e.profile.name if e.profile else None for e in engines(workspace)}
     for profile in profiles(workspace.project).values():
+        if own and None not in own and profile.name not in own:
+            continue
         (available if dialect_available(profile) else missing).append(profile)
     return [p.name for p in available], missing

@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
 
 from sqlgen.errors import EnvPyError, MetadataImportError, UsageError
 
@@ -44,6 +46,18 @@ class MigrationRun:
     options: Mapping[str, Any]  # configure() keywords, less those in _TARGET_KEYWORDS
     arguments: Mapping[str, Any]  # run_migrations() keywords: passed to upgrade()/downgrade()
     url: str | None = None  # what env.py configured, for multi-database projects
+
+    @property
+    def backend(self) -> str | None:
+        """The database env.py configured: `postgresql` for postgresql+psycopg://..., or None."""
+        if not self.url:
+            return None
+        if "://" not in self.url:  # dialect_name="postgresql"
+            return self.url.split("+")[0].strip().lower() or None
+        try:
+            return str(make_url(self.url).get_backend_name()).lower()
+        except Exception:  # not a URL SQLAlchemy can read: no dialect named
+            return None
 
 
 @dataclass(frozen=True)
@@ -63,14 +77,47 @@ class Environment:
     def arguments(self) -> Mapping[str, Any]:
         return self.runs[0].arguments if self.runs else {}
 
+    def engine_names(self) -> tuple[str, ...]:
+        """A name per run, for file names: the `engine_name` keyword of run_migrations()
+        (as Alembic's multidb template passes it), else the run's position: 1, 2, ...
+        """
+        names = [_engine_name(run.arguments.get("engine_name")) for run in self.runs]
+        if all(names) and len(set(names)) == len(names):
+            return tuple(str(name) for name in names)
+        return tuple(str(position) for position in range(1, len(self.runs) + 1))
+
+    def engine(self, index: int) -> Environment:
+        """The environment of one database of a multi-database env.py: its run only."""
+        return replace(self, runs=(self.runs[index],))
+
     def describe(self) -> dict[str, Any]:
         """A stable, JSON-able account of the environment, for the manifest and cache keys."""
-        return {
+        record: dict[str, Any] = {
             "env_py": self.env_py.name if self.env_py else None,
             "x": list(x_arguments(self.config)),
-            "configure": {k: describe_value(v) for k, v in sorted(self.options.items())},
-            "run_migrations": {k: describe_value(v) for k, v in sorted(self.arguments.items())},
         }
+        if len(self.runs) > 1:  # several databases: each with its own configure() (multidb)
+            record["engines"] = [
+                {"name": name, "dialect": run.backend, **_describe_run(run)}
+                for name, run in zip(self.engine_names(), self.runs, strict=True)
+            ]
+            return record
+        options, arguments = self.options, self.arguments
+        return record | _describe_run(MigrationRun(options, arguments))
+
+
+def _describe_run(run: MigrationRun) -> dict[str, Any]:
+    return {
+        "configure": {k: describe_value(v) for k, v in sorted(run.options.items())},
+        "run_migrations": {k: describe_value(v) for k, v in sorted(run.arguments.items())},
+    }
+
+
+def _engine_name(value: Any) -> str | None:
+    """`engine_name` as a file-name part: letters, digits, `_` and `-` (others become `_`)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return re.sub(r"[^A-Za-z0-9_-]", "_", value.strip())
 
 
 def x_arguments(config: Config) -> tuple[str, ...]:
