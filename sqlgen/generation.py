@@ -506,7 +506,10 @@ class RangeRuns:
 def run_range(workspace: Workspace, request: GenerateRequest) -> RangeRuns:
     job = _job(workspace, request, keep_runs=True)
     with tuned_gc():
-        runs = [job.run(index) for index in range(len(job.targets))]
+        # inside env.py's run_migrations(), where env.py may have set up what they need
+        runs = workspace.environment.around(
+            lambda: [job.run(index) for index in range(len(job.targets))]
+        )
     return RangeRuns(job.plan, job.settings, runs, [t.label for t in job.targets])
 
 
@@ -528,11 +531,14 @@ def render_outputs(
     if progress is not None:
         progress.start(total)
     with tuned_gc():
-        outputs = fan_out(
-            job.output,
-            len(job.targets),
-            parallel=parallel,
-            on_progress=progress.advance if progress is not None else None,
+        # inside env.py's run_migrations(), where env.py may have set up what they need
+        outputs = workspace.environment.around(
+            lambda: fan_out(
+                job.output,
+                len(job.targets),
+                parallel=parallel,
+                on_progress=progress.advance if progress is not None else None,
+            )
         )
     if progress is not None:
         progress.finish()

@@ -424,3 +424,32 @@ def test_a_query_whose_result_is_read_is_a_data_read_and_left_out(tmp_path: Path
     assert "\nSELECT id FROM t;" not in text  # the query is not run by the script
     assert "reads data (SELECT id FROM t); rendered with --data-reads=empty" in text
     assert "UPDATE t SET done = true;" in text
+
+
+def test_the_migrations_run_inside_env_pys_run_migrations_call(tmp_path: Path) -> None:
+    """Dagster's shape: env.py sets a global around run_migrations() that migrations read."""
+    (tmp_path / "upgrade_state.py").write_text(
+        "import contextlib\nCURRENT = None\n\n\n@contextlib.contextmanager\n"
+        "def upgrading(name):\n    global CURRENT\n    CURRENT = name\n    try:\n"
+        "        yield\n    finally:\n        CURRENT = None\n",
+        encoding="utf-8",
+    )
+    project = _project(
+        tmp_path,
+        """
+        import upgrade_state
+        assert upgrade_state.CURRENT is not None, "currently upgrading instance not set"
+        op.execute(f"-- upgrading {upgrade_state.CURRENT}")
+        """,
+        before=f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import upgrade_state",
+    )
+    env_py = project / "migrations" / "env.py"
+    env_py.write_text(
+        env_py.read_text().replace(
+            "    run_migrations_offline()",
+            "    with upgrade_state.upgrading('instance-1'):\n        run_migrations_offline()",
+        ),
+        encoding="utf-8",
+    )
+    assert "-- upgrading instance-1" in _sqlgen(project)
+    assert "-- upgrading instance-1" in _alembic(project, "postgresql://nobody@nowhere/db")

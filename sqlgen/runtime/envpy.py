@@ -22,11 +22,11 @@ import importlib
 import re
 import sys
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
@@ -34,6 +34,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from sqlgen.errors import EnvPyError, MetadataImportError, UsageError
+
+T = TypeVar("T")
 
 # configure() keywords that choose or reach a database: replaced per target dialect
 _TARGET_KEYWORDS = ("connection", "url", "dialect_name", "dialect_opts", "output_buffer", "as_sql")
@@ -68,6 +70,29 @@ class Environment:
     runs: tuple[MigrationRun, ...] = ()
     env_py: Path | None = None  # None: env.py was not run
     statements: tuple[str, ...] = field(default=())
+    project_root: Path | None = None
+
+    def around(self, work: Callable[[], T]) -> T:
+        """`work()` run inside env.py's own `context.run_migrations()` call.
+
+        env.py may set up what the migrations need around that call (a `with`
+        block that sets a global, as Dagster's `upgrading_instance` does), so the
+        migrations run there, as under Alembic. env.py runs again for this (its
+        first run, which recorded configure(), is over by now); without env.py,
+        `work()` just runs.
+        """
+        if self.env_py is None or self.project_root is None:
+            return work()
+        done: list[T] = []
+
+        def hand_over() -> None:
+            if not done:  # several databases: the work covers them all, at the first
+                done.append(work())
+
+        _execute(self.config, self.env_py.parent, self.project_root, hand_over)
+        if not done:
+            raise EnvPyError(self.env_py, None, "env.py did not call run_migrations() again")
+        return done[0]
 
     @property
     def options(self) -> Mapping[str, Any]:
@@ -210,8 +235,11 @@ class _Interception:
     class itself, so its instance gets these methods rather than a subclass.
     """
 
-    def __init__(self, environment: EnvironmentContext) -> None:
+    def __init__(
+        self, environment: EnvironmentContext, hand_over: Callable[[], None] | None = None
+    ) -> None:
         self.environment = environment
+        self.hand_over = hand_over  # called inside run_migrations(): sqlgen's own run
         self.recorded: list[MigrationRun] = []
         self._pending: tuple[dict[str, Any], str | None] | None = None
         environment.is_offline_mode = self.is_offline_mode  # type: ignore[method-assign]
@@ -242,6 +270,14 @@ class _Interception:
             )
         options, url = self._pending
         self.recorded.append(MigrationRun(options, dict(kw), url))
+        if self.hand_over is not None:
+            # sqlgen's runs install their own `alembic.context` (one per target dialect);
+            # Alembic's module proxy does not nest, so env.py's steps aside meanwhile
+            self.environment._remove_proxy()
+            try:
+                self.hand_over()
+            finally:
+                self.environment._install_proxy()
 
     def begin_transaction(self) -> Any:
         return nullcontext()
@@ -267,20 +303,25 @@ def _failure_line(env_py: Path, exc: BaseException) -> int | None:
     return line
 
 
-def run_env_py(config: Config, script_location: Path, project_root: Path) -> Environment:
-    """Run `script_location/env.py` offline; what it configured. No env.py: nothing configured."""
+def _execute(
+    config: Config,
+    script_location: Path,
+    project_root: Path,
+    hand_over: Callable[[], None] | None = None,
+) -> list[MigrationRun]:
+    """Run env.py offline once; the runs it recorded. Failures name env.py's line."""
     env_py = script_location / "env.py"
-    if not env_py.is_file():
-        return Environment(config)
     script = ScriptDirectory(str(script_location))
     environment = EnvironmentContext(config, script, as_sql=True)
-    interception = _Interception(environment)
+    interception = _Interception(environment, hand_over)
     try:
         with environment, never_connects([project_root, script_location]):
             script.run_env()
     except EnvPyError as exc:
         raise EnvPyError(env_py, exc.line, exc.reason) from exc
     except (Exception, SystemExit) as exc:  # env.py is user code: reported, with its line
+        if hand_over is not None and interception.recorded:
+            raise  # sqlgen's own run failed inside run_migrations(): not env.py's doing
         reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         raise EnvPyError(env_py, _failure_line(env_py, exc), reason) from exc
     if not interception.recorded:
@@ -290,7 +331,16 @@ def run_env_py(config: Config, script_location: Path, project_root: Path) -> Env
             "env.py did not call context.run_migrations() in offline mode "
             "(is_offline_mode() is true under sqlgen)",
         )
-    return Environment(config, tuple(interception.recorded), env_py)
+    return interception.recorded
+
+
+def run_env_py(config: Config, script_location: Path, project_root: Path) -> Environment:
+    """Run `script_location/env.py` offline; what it configured. No env.py: nothing configured."""
+    env_py = script_location / "env.py"
+    if not env_py.is_file():
+        return Environment(config)
+    runs = _execute(config, script_location, project_root)
+    return Environment(config, tuple(runs), env_py, project_root=project_root)
 
 
 @contextmanager
