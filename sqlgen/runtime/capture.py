@@ -4,7 +4,9 @@ Alembic runs in offline (`as_sql`) mode, so every `op.*` call takes the path
 that Alembic's `--sql` takes. Where Alembic would print a statement, the
 capturing impl records it instead; `op.get_bind()` returns a
 `CaptureConnection` that records statements, turns `commit()` into a
-transaction boundary, and treats reading a result as a data read.
+transaction boundary, and treats reading a result as a data read. A query's
+result is a real, empty SQLAlchemy result (`OfflineQueryResult`), so that an
+ORM Session over the bind loads from it as from a database's.
 
 The recorder also keeps the schema model up to date as the run goes, so that
 `sa.inspect(op.get_bind())` and batch mode's table reflection answer from it.
@@ -14,21 +16,35 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO, cast
+from typing import Any, NoReturn, TextIO, cast
 
+import sqlglot
 from alembic.ddl.impl import DefaultImpl
 from alembic.operations import BatchOperations, Operations
 from alembic.operations.batch import ApplyBatchImpl, BatchOperationsImpl
 from alembic.operations.ops import ExecuteSQLOp
 from sqlalchemy import Table, inspection, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.engine.cursor import CursorResultMetaData, FullyBufferedCursorFetchStrategy
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.engine.mock import MockConnection
 from sqlalchemy.engine.reflection import Inspector
-from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import (
+    BindParameter,
+    ClauseElement,
+    FunctionFilter,
+    Label,
+    TextClause,
+)
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.selectable import Exists, Select
+from sqlalchemy.sql.visitors import cloned_traverse
+from sqlglot import exp
 
 from sqlgen.captured import (
     BatchFlush,
@@ -76,8 +92,8 @@ _FIRST_WORD = re.compile(r"^[\s(]*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*([A-Za-z]+)", r
 
 def returns_rows(construct: ClauseElement) -> bool:
     """True for statements executed to get rows back (a query, or DML with RETURNING)."""
-    if getattr(construct, "is_select", False):
-        return True
+    if getattr(construct, "is_select", False) or getattr(construct, "is_from_statement", False):
+        return True  # a SELECT, or the ORM's query(T).from_statement(...)
     if getattr(construct, "_returning", ()):
         return True
     if isinstance(construct, TextClause):
@@ -267,40 +283,70 @@ class Recorder:
         if self.data_reads == "fail":
             raise DataReadRefused(found)
 
-    def execute(self, statement: Any, parameters: Any = None) -> OfflineResult:
+    def execute(
+        self,
+        statement: Any,
+        parameters: Any = None,
+        *,
+        connection: Any = None,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> OfflineResult | OfflineQueryResult:
         """A statement goes into the script; reading a query's result is a data read.
 
         The result is falsy, as Alembic's offline bind's None is (migrations test
-        `if result:`).
+        `if result:`). A query's result is an empty SQLAlchemy result (see
+        `OfflineQueryResult`), so that the ORM can load from it as from a database's.
         """
         construct = text(statement) if isinstance(statement, str) else statement
         if returns_rows(construct):
-            sql = compile_statement(bind_parameters(construct, _first(parameters)), self.dialect)
-            return self._query(sql, construct)
+            bound = _bind_query(construct, _first(parameters))
+            sql = compile_statement(bound, self.dialect)
+            return self._query(sql, construct, connection, execution_options)
         self.statement(construct, parameters)
         sql = self.items[-1].sql if self.items else ""
         return OfflineResult(self, sql, consumed=False, construct=construct)
 
-    def execute_driver_sql(self, statement: str, parameters: Any = None) -> OfflineResult:
+    def execute_driver_sql(
+        self, statement: str, parameters: Any = None, *, connection: Any = None
+    ) -> OfflineResult | OfflineQueryResult:
         if parameters:
             raise OfflineUnsupported(
                 "calls exec_driver_sql() with parameters, which cannot be rendered offline; "
                 "use text() with binds"
             )
         if returns_rows(text(statement)):
-            return self._query(statement.strip())
+            return self._query(statement.strip(), text(statement), connection)
         self._append(statement.strip(), raw=True)
         return OfflineResult(self, statement, consumed=False)
 
-
-    def _query(self, sql: str, construct: Any = None) -> OfflineResult:
+    def _query(
+        self,
+        sql: str,
+        construct: Any,
+        connection: Any = None,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> OfflineResult | OfflineQueryResult:
         """A query whose result may never be read goes into the script where it ran, as
         Alembic's offline bind writes it. Reading the result is a data read: the query is
-        then taken out again (offline, it gives no rows to act on)."""
+        then taken out again (offline, it gives no rows to act on).
+
+        The rows a read sees are those of empty tables (see `_rows_of_empty_tables`).
+        """
         operation = self.operations[-1] if self.operations else None
         item = Item("statement", sql, self.line(), operation)
         self.items.append(item)
-        return OfflineResult(self, sql, consumed=False, construct=construct, query=item)
+        if isinstance(construct, UpdateBase):  # DML with RETURNING: read as before
+            return OfflineResult(self, sql, consumed=False, construct=construct, query=item)
+        source = self.translation.source if self.translation is not None else self.sqlglot_dialect
+        return OfflineQueryResult.of(
+            construct,
+            self.dialect,
+            connection if connection is not None else _NoConnection(),
+            {**getattr(construct, "_execution_options", {}), **(execution_options or {})},
+            _QueryRead(self, item, sql),
+            sql,
+            source,
+        )
 
     def query_read(self, item: Item, sql: str, what: str) -> None:
         """The result of the query `item` is read: a data read, the query left out."""
@@ -329,6 +375,30 @@ def _first(parameters: Any) -> Mapping[str, Any]:
     if isinstance(parameters, Mapping):
         return parameters
     return dict(parameters[0])
+
+
+def _bind_query(construct: ClauseElement, params: Mapping[str, Any]) -> ClauseElement:
+    """A query with its execute() parameters (and its own `.params()`) as bound values.
+
+    Under SQLAlchemy 2.1 `select(...).params(x=1)` keeps the values beside the
+    statement rather than in its bind parameters; the ORM passes its values (the
+    primary key of `session.get()`) as execute() parameters. Both are folded into the
+    bind parameters here, so that the query renders with literals.
+    """
+    if isinstance(construct, TextClause | UpdateBase):
+        return bind_parameters(construct, params)
+    values = {**getattr(construct, "_params", {}), **params}
+    if not values:
+        return construct
+
+    def bind(parameter: BindParameter[Any]) -> None:
+        if parameter.key in values:
+            parameter.value = values[parameter.key]
+            parameter.required = False
+
+    return cloned_traverse(
+        construct, {"maintain_key": True, "detect_subquery_cols": True}, {"bindparam": bind}
+    )
 
 
 class _NoExecutionContext:
@@ -365,7 +435,8 @@ class _NoExecutionContext:
 
 
 class OfflineResult:
-    """The result of an offline execute(). Reading it is a data read.
+    """The result of an offline execute() of a statement that is not a query (or of DML
+    with RETURNING; a query's is an OfflineQueryResult). Reading it is a data read.
 
     With `--data-reads=empty` every read sees no rows and a rowcount of 0. It is
     falsy, as the None that Alembic's offline bind returns is; where Alembic would
@@ -495,6 +566,309 @@ class OfflineResult:
         return None
 
 
+class _QueryRead:
+    """The data read of one query's result: recorded at the first look at its rows, once."""
+
+    def __init__(self, recorder: Recorder, item: Item, sql: str) -> None:
+        self._recorder = recorder
+        self._item = item
+        self._sql = sql
+        self._done = False
+
+    def __call__(self) -> None:
+        if not self._done:
+            self._done = True
+            self._recorder.query_read(self._item, self._sql, "query")
+
+
+class _NoConnection:
+    """What a query's result needs of its connection, where there is no CaptureConnection."""
+
+    _echo = False
+
+    def _safe_close_cursor(self, cursor: Any) -> None:
+        return None
+
+
+class _NoCursor:
+    """The DBAPI cursor of a query that never ran."""
+
+    description = None
+
+    def close(self) -> None:
+        return None
+
+
+class _OfflineFetch(FullyBufferedCursorFetchStrategy):
+    """The rows of an offline query (those of empty tables): the first fetch is its read."""
+
+    __slots__ = ("_read",)
+
+    def __init__(self, rows: Sequence[tuple[Any, ...]], read: Callable[[], None]) -> None:
+        super().__init__(None, initial_buffer=rows)
+        self._read = read
+
+    def handle_exception(self, result: Any, dbapi_cursor: Any, err: BaseException) -> NoReturn:
+        raise err  # a refused read, not a DBAPI error to wrap
+
+    def fetchone(self, result: Any, dbapi_cursor: Any, hard_close: bool = False) -> Any:
+        self._read()
+        return super().fetchone(result, dbapi_cursor, hard_close)
+
+    def fetchmany(self, result: Any, dbapi_cursor: Any, size: int | None = None) -> Any:
+        self._read()
+        return super().fetchmany(result, dbapi_cursor, size)
+
+    def fetchall(self, result: Any, dbapi_cursor: Any) -> Any:
+        self._read()
+        return super().fetchall(result, dbapi_cursor)
+
+
+class _QueryContext(DefaultExecutionContext):
+    """The execution context of a query that was compiled and never run.
+
+    Set up as `DefaultExecutionContext._init_compiled` sets up a SELECT's, without a
+    DBAPI connection; what it would ask the cursor (rowcount, lastrowid) is a data read.
+    """
+
+    _read: Callable[[], None]
+
+    @classmethod
+    def compiled_only(
+        cls,
+        compiled: Any,
+        statement: Any,
+        connection: Any,
+        execution_options: Mapping[str, Any],
+        read: Callable[[], None],
+    ) -> _QueryContext:
+        self = cls.__new__(cls)
+        self.root_connection = connection
+        self.dialect = compiled.dialect
+        self.compiled = compiled
+        self.invoked_statement = statement
+        self.extracted_parameters = None
+        self.execution_options = cast(Any, execution_options)
+        self.result_column_struct = (
+            compiled._result_columns,
+            compiled._ordered_columns,
+            compiled._textual_ordered_columns,
+            compiled._ad_hoc_textual,
+            compiled._loose_column_name_matching,
+        )
+        self.isinsert = self.isupdate = self.isdelete = False
+        self.is_text = compiled.isplaintext
+        self.compiled_parameters = [{}]
+        self.unicode_statement = compiled.string
+        self.cursor = cast(Any, _NoCursor())
+        self._read = read
+        return self
+
+    @property
+    def rowcount(self) -> int:
+        self._read()
+        return 0
+
+    def get_lastrowid(self) -> int:
+        self._read()
+        return cast(int, None)
+
+    def get_result_processor(self, type_: Any, colname: str, coltype: Any) -> None:
+        # no driver gave these rows: the values (a count's 0, NULLs) are Python's already,
+        # and the DBAPI type codes some processors need (PostgreSQL's numerics) are unknown
+        return None
+
+
+class OfflineQueryResult(CursorResult[Any]):
+    """The result of an offline query: a real SQLAlchemy result that has the rows of
+    empty tables.
+
+    Its metadata (keys, columns) is the compiled query's, so whatever reads a result
+    reads this one as a database's: Core (`fetchall()`, `first()`, `scalar()`,
+    `scalars()`, `mappings()`, iteration) and the ORM, which loads objects from it
+    (`session.query(T).all()`, `session.get()`, `Query.count()`). The first look at
+    its rows (or its rowcount) is the query's data read: refused by default; with
+    `--data-reads=empty` recorded, and the rows are those of empty tables (see
+    `_rows_of_empty_tables`). It is falsy, as the None of Alembic's offline bind is.
+
+    The columns of raw SQL are those sqlglot reads in it; where it cannot tell them
+    (`SELECT *`, SQL it does not read), the result has the columns asked of it
+    (`scalars(1)`, `columns("id")`).
+    """
+
+    _open = False  # its columns are not known: it has those asked of it
+
+    def __bool__(self) -> bool:
+        return False
+
+    @classmethod
+    def of(
+        cls,
+        construct: Any,
+        dialect: Dialect,
+        connection: Any,
+        execution_options: Mapping[str, Any],
+        read: Callable[[], None],
+        sql: str,
+        sqlglot_dialect: str,
+    ) -> OfflineQueryResult:
+        compiled = construct.compile(dialect=dialect)
+        names: list[str] | None = [entry.keyname for entry in compiled._result_columns]
+        raw = _raw_query(sql, sqlglot_dialect) if _is_raw(compiled) else None
+        if not names:  # raw SQL: the names sqlglot reads in it
+            names = _raw_names(raw) if raw is not None else None
+        rows = _rows_of_empty_tables(compiled, raw)
+        if rows and (names is None or len(rows[0]) != len(names)):
+            rows = []
+        context = _QueryContext.compiled_only(
+            compiled, construct, connection, execution_options, read
+        )
+        result = cls(context, _OfflineFetch(rows, read), _description(names or []))
+        result._open = names is None
+        return result
+
+    def scalars(self, index: Any = 0) -> Any:
+        self._widen([index])
+        return super().scalars(index)
+
+    def columns(self, *col_expressions: Any) -> Any:
+        self._widen(col_expressions)
+        return super().columns(*col_expressions)
+
+    def _widen(self, keys: Sequence[Any]) -> None:
+        """Give a result whose columns are not known the columns `keys` ask for."""
+        if not self._open:
+            return
+        names = list(self.keys())
+        for key in keys:
+            if isinstance(key, int):
+                names += [f"column_{n + 1}" for n in range(len(names), key + 1)]
+            elif isinstance(key, str) and key not in names:
+                names.append(key)
+        if len(names) != len(self.keys()):
+            self._metadata = CursorResultMetaData(self, _description(names))
+
+
+def _description(names: Sequence[str]) -> list[tuple[Any, ...]]:
+    """A DBAPI cursor.description for columns of these names (types unknown)."""
+    return [(name, None, None, None, None, None, None) for name in names]
+
+
+def _is_raw(compiled: Any) -> bool:
+    """Whether the query is raw SQL: text(), text().columns(), query(T).from_statement(text)."""
+    statement = compiled.statement
+    return isinstance(statement, TextClause) or isinstance(
+        getattr(statement, "element", None), TextClause
+    )
+
+
+def _raw_query(sql: str, sqlglot_dialect: str) -> exp.Query | None:
+    """The raw SQL query `sql` as sqlglot reads it; None for anything else."""
+    first = _FIRST_WORD.match(sql)
+    if first is None or first.group(1).upper() not in {"SELECT", "WITH"}:
+        return None
+    try:
+        parsed = sqlglot.parse(sql, read=sqlglot_dialect or None)
+    except sqlglot.errors.SqlglotError:
+        return None
+    if len(parsed) != 1 or not isinstance(parsed[0], exp.Query):
+        return None
+    return parsed[0]
+
+
+def _raw_names(query: exp.Query) -> list[str] | None:
+    """The names of the columns of a raw query; None where they cannot be told (a star)."""
+    names = []
+    for projection in query.selects:
+        column = projection.unalias()
+        if isinstance(column, exp.Star) or (
+            isinstance(column, exp.Column) and isinstance(column.this, exp.Star)
+        ):
+            return None
+        names.append(projection.output_name or projection.unalias().key)
+    return names or None
+
+
+# aggregate functions other than count(): over no rows, they give NULL
+_AGGREGATES = frozenset(
+    {
+        "max", "min", "sum", "avg", "array_agg", "string_agg", "group_concat", "listagg",
+        "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "json_arrayagg",
+        "json_objectagg", "bool_and", "bool_or", "every", "bit_and", "bit_or", "bit_xor",
+        "stddev", "stddev_pop", "stddev_samp", "variance", "var_pop", "var_samp",
+    }
+)  # fmt: skip
+_NOT_AGGREGATE = object()
+
+
+def _rows_of_empty_tables(compiled: Any, raw: exp.Query | None) -> list[tuple[Any, ...]]:
+    """The rows a query gives when every table is empty (`raw`: its raw SQL, read).
+
+    None, but for a SELECT of aggregates alone without GROUP BY or HAVING (the
+    `SELECT count(*) FROM (...)` of `Query.count()`), which gives one row (count 0,
+    any other aggregate NULL), and a SELECT of EXISTS alone without FROM (the
+    `query(q.exists()).scalar()` idiom), which gives False.
+    """
+    if raw is not None:
+        return _raw_rows_of_empty_tables(raw)
+    statement = getattr(getattr(compiled, "compile_state", None), "statement", None)
+    if not isinstance(statement, Select):
+        return []
+    if statement._group_by_clauses or statement._having_criteria:
+        return []
+    if statement._offset_clause is not None:
+        return []
+    nothing = _aggregate_of_nothing if statement.get_final_froms() else _exists_of_nothing
+    values = [nothing(column) for column in statement.selected_columns]
+    if not values or any(value is _NOT_AGGREGATE for value in values):
+        return []
+    return [tuple(values)]
+
+
+def _aggregate_of_nothing(column: Any) -> Any:
+    """What the aggregate `column` gives over no rows; _NOT_AGGREGATE for anything else."""
+    while isinstance(column, Label):
+        column = column.element
+    if isinstance(column, FunctionFilter):
+        column = column.func
+    if isinstance(column, FunctionElement):
+        name = str(getattr(column, "name", "")).lower()
+        if name == "count":
+            return 0
+        if name in _AGGREGATES:
+            return None
+    return _NOT_AGGREGATE
+
+
+def _exists_of_nothing(column: Any) -> Any:
+    """What `column` of a SELECT without FROM gives when every table is empty: False for
+    an EXISTS; _NOT_AGGREGATE for anything else."""
+    while isinstance(column, Label):
+        column = column.element
+    return False if isinstance(column, Exists) else _NOT_AGGREGATE
+
+
+def _raw_rows_of_empty_tables(query: exp.Query) -> list[tuple[Any, ...]]:
+    """As `_rows_of_empty_tables`, for raw SQL as sqlglot reads it."""
+    if not isinstance(query, exp.Select):
+        return []
+    if any(query.args.get(part) for part in ("group", "having", "offset")):
+        return []
+    has_from = bool(query.args.get("from_") or query.args.get("from"))  # sqlglot 30: from_
+    values: list[Any] = []
+    for projection in query.expressions:
+        value = projection.unalias()
+        if isinstance(value, exp.Filter):
+            value = value.this
+        if not has_from and isinstance(value, exp.Exists):
+            values.append(False)
+        elif has_from and isinstance(value, exp.AggFunc):
+            values.append(0 if isinstance(value, exp.Count) else None)
+        else:
+            return []
+    return [tuple(values)] if values else []
+
+
 class CaptureConnection(MockConnection):
     """What `op.get_bind()` returns during an offline run."""
 
@@ -504,23 +878,29 @@ class CaptureConnection(MockConnection):
         self._transactional = transactional
         self.info: dict[str, Any] = {}
 
+    _echo = False  # read by the results of queries (OfflineQueryResult)
+
     def execute(
         self, statement: Any, parameters: Any = None, execution_options: Any = None
-    ) -> OfflineResult:
-        return self._recorder.execute(statement, parameters)
+    ) -> OfflineResult | OfflineQueryResult:
+        return self._recorder.execute(
+            statement, parameters, connection=self, execution_options=execution_options
+        )
 
     def exec_driver_sql(
         self, statement: str, parameters: Any = None, execution_options: Any = None
-    ) -> OfflineResult:
-        return self._recorder.execute_driver_sql(statement, parameters)
+    ) -> OfflineResult | OfflineQueryResult:
+        return self._recorder.execute_driver_sql(statement, parameters, connection=self)
 
     def scalar(self, statement: Any, parameters: Any = None, execution_options: Any = None) -> Any:
-        return self.execute(statement, parameters).scalar()
+        return self.execute(statement, parameters, execution_options).scalar()
 
-    def scalars(
-        self, statement: Any, parameters: Any = None, execution_options: Any = None
-    ) -> OfflineResult:
-        return self.execute(statement, parameters).scalars()
+    def scalars(self, statement: Any, parameters: Any = None, execution_options: Any = None) -> Any:
+        return self.execute(statement, parameters, execution_options).scalars()
+
+    def _safe_close_cursor(self, cursor: Any) -> None:
+        """A query's result closes its cursor once read: offline, there is none."""
+        return None
 
     def commit(self) -> None:
         """Ends the transaction in the script and starts the next one."""
