@@ -39,7 +39,7 @@ from sqlgen.graph import UNDO, Direction, Plan
 from sqlgen.lint import Finding, LintConfig
 from sqlgen.lint import lint as run_lint
 from sqlgen.lock import Approval, read_lock, write_checked, write_lock
-from sqlgen.memo import Remembered, memo_inputs, record_run
+from sqlgen.memo import Remembered, failure_record, memo_inputs, record_run
 from sqlgen.output import (
     MANIFEST,
     atomic_write,
@@ -226,8 +226,8 @@ def generate(
     """Render a range for every requested dialect; write the ones that succeed.
 
     Raises GenerationFailed (after writing the dialects that succeeded) when any
-    revision failed for any dialect. With a `memo_key` (and a cache folder), a
-    run without failures is remembered whole, for `sqlgen.memo.replay`.
+    revision failed for any dialect. With a `memo_key` (and a cache folder), the
+    run is remembered whole, its failures included, for `sqlgen.memo.replay`.
     """
     generation = render_outputs(workspace, request, progress, keep_runs=False)
     result = GenerateResult(
@@ -247,15 +247,20 @@ def generate(
             versions,
             request.force,
         )
-    if generation.failures:
-        raise GenerationFailed(generation.failures, [str(p) for p in result.written])
     if memo_key is not None and request.cache is not None:
         packages = [p.package for p in resolve_dialects(workspace, request.dialects) if p.package]
         remembered = Remembered(
-            result.plan, generation.files, list(generation.scripts), generation.section, versions
+            result.plan,
+            generation.files,
+            list(generation.scripts),
+            generation.section,
+            versions,
+            [failure_record(f) for f in generation.failures],
         )
         inputs = memo_inputs(workspace, request.cache, packages)
         record_run(request.cache, memo_key, inputs, remembered)
+    if generation.failures:
+        raise GenerationFailed(generation.failures, [str(p) for p in result.written])
     return result
 
 

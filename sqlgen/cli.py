@@ -488,7 +488,9 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
             lambda: cache_dir_of(state.project, state.config, os.environ, settings["cache_dir"])
         )
         write, force = not kw["stdout"], kw["force"]
-        remembered = state.guard(lambda: memo.replay(cache, key, kw["out"], write, force))
+        remembered = _generating(
+            state, lambda: memo.replay(cache, key, kw["out"], write, force), kw
+        )
         if remembered is not None:
             _report(remembered, kw)
             return
@@ -515,14 +517,18 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         cache=None if kw["no_cache"] else api.cache_folder(workspace),
     )
     bar = ProgressBar(sys.stderr)  # draws only on a terminal, and only for runs over a second
+    _report(_generating(state, lambda: api.generate(workspace, request, bar, key), kw), kw)
+
+
+def _generating(state: State, call: Callable[[], T], kw: Mapping[str, Any]) -> T:
+    """A generation (rendered, or replayed from the memo) whose failures --json reports."""
     try:
-        result = state.guard(lambda: api.generate(workspace, request, bar, key))
+        return state.guard(call)
     except CommandFailed as exc:
         cause = exc.__cause__
         if kw["as_json"] and isinstance(cause, GenerationFailed):
             emit_json(_failure_json(cause))
         raise
-    _report(result, kw)
 
 
 def _report(result: GenerateResult, kw: Mapping[str, Any]) -> None:

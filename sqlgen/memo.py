@@ -27,11 +27,12 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlgen.cache_writes import write_cache_file
+from sqlgen.errors import GenerationFailed, RevisionFailure
 from sqlgen.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
@@ -145,6 +146,31 @@ class Remembered:
     dialects: list[str]
     section: dict[str, Any]
     generator: dict[str, str]
+    # the revisions that failed: the run is replayed with the same failures (its inputs
+    # unchanged, it would fail the same way), after writing the dialects that worked
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def failure_record(failure: RevisionFailure) -> dict[str, Any]:
+    return {
+        "dialect": failure.dialect,
+        "revision": failure.revision,
+        "path": str(failure.path) if failure.path is not None else None,
+        "line": failure.line,
+        "reason": failure.reason,
+        "replayed": failure_record(failure.replayed) if failure.replayed else None,
+    }
+
+
+def _failure(data: Mapping[str, Any]) -> RevisionFailure:
+    return RevisionFailure(
+        str(data["dialect"]),
+        str(data["revision"]),
+        Path(data["path"]) if data["path"] is not None else None,
+        int(data["line"]) if data["line"] is not None else None,
+        str(data["reason"]),
+        _failure(data["replayed"]) if data["replayed"] else None,
+    )
 
 
 def _folder(cache: Path) -> Path:
@@ -223,6 +249,7 @@ def _remembered(data: Mapping[str, Any]) -> Remembered:
         list(data["dialects"]),
         dict(data["section"]),
         dict(data["generator"]),
+        [dict(f) for f in data.get("failures", [])],
     )
 
 
@@ -249,5 +276,8 @@ def replay(cache: Path, key: str, out: Path, write: bool, force: bool) -> Genera
             remembered.generator,
             force,
         )
+    if remembered.failures:
+        failures = [_failure(f) for f in remembered.failures]
+        raise GenerationFailed(failures, [str(p) for p in written])
     scripts = {f.target: ScriptText(f.content) for f in remembered.files if f.kind == "range"}
     return GenerateResult(remembered.plan, scripts, remembered.files, written)

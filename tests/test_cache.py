@@ -7,12 +7,14 @@ leave a mark each time they run, never by timing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -257,3 +259,35 @@ def test_a_remembered_run_loads_neither_the_migrations_nor_the_pipeline(
     again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert again.stdout.splitlines()[-1] == "[]"
     assert _marks(project) == ["a", "b", "c"]  # the first run only
+
+
+def test_a_failing_run_is_remembered_with_its_failures(cli: Cli, tmp_path: Path) -> None:
+    """A warm run of a range that fails gives the same files and the same errors, at once."""
+    project = make_project(
+        tmp_path / "proj",
+        {
+            "0001_a.py": revision_source(
+                "fail0001",
+                None,
+                upgrade="""
+                    open(__file__ + ".ran", "a").write("x")
+                    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))
+                    if op.get_bind().dialect.name == "mysql":
+                        raise NotImplementedError("not on MySQL")
+                """,
+            )
+        },
+    )
+    ran = project / "migrations/versions/0001_a.py.ran"
+
+    def run() -> Any:
+        args = ["upgrade", "heads", "-d", "sqlite", "-d", "mysql", "-o", tmp_path / "out"]
+        return cli("--project", project, *args, "--json")
+
+    cold = run()
+    assert cold.exit_code == 1 and ran.read_text() == "xx"  # both dialects ran it
+    warm = run()
+    assert ran.read_text() == "xx"  # the memo: nothing ran again
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (cold.exit_code, cold.stdout, cold.stderr)
+    assert "not on MySQL" in warm.stderr and json.loads(warm.stdout)["failures"]
+    assert (tmp_path / "out/sqlite").is_dir() and not (tmp_path / "out/mysql").exists()
