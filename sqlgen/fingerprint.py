@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -77,15 +79,48 @@ def sqlgen_source() -> str:
 
 
 def library_versions(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    from importlib.metadata import PackageNotFoundError, version
+    """(name, version) of each installed distribution, "absent" for one not installed.
 
-    found = []
-    for name in sorted(set(names)):
+    Read from the `NAME-VERSION.dist-info` folder names on sys.path, which is what
+    importlib.metadata finds too, without its cost (a warm run is checked with this
+    on every call); a name not found that way is asked of importlib.metadata.
+    """
+    wanted = sorted(set(names))
+    found = _dist_info_versions({_canonical(name) for name in wanted})
+    missing = [name for name in wanted if _canonical(name) not in found]
+    if missing:
+        from importlib.metadata import PackageNotFoundError, version
+
+        for name in missing:
+            try:
+                found[_canonical(name)] = version(name)
+            except PackageNotFoundError:
+                found[_canonical(name)] = "absent"
+    return tuple((name, found[_canonical(name)]) for name in wanted)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _dist_info_versions(wanted: set[str]) -> dict[str, str]:
+    """The first NAME-VERSION.dist-info on sys.path for each wanted name, as Python finds it."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
         try:
-            found.append((name, version(name)))
-        except PackageNotFoundError:
-            found.append((name, "absent"))
-    return tuple(found)
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if not folder.endswith(".dist-info"):
+                continue
+            name, _, version = folder[: -len(".dist-info")].rpartition("-")
+            key = _canonical(name)
+            if key in wanted and key not in found and version:
+                found[key] = version
+        if len(found) == len(wanted):
+            break
+    return found
 
 
 CORE_LIBRARIES = ("sqlgen", "sqlalchemy", "alembic", "sqlglot", "sqlglotc")
