@@ -41,10 +41,11 @@ bench: $(STAMP) ## Time sqlgen against Alembic (200/1,000/5,000 revisions); reco
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 REALWORLD_RESULTS ?= build/realworld/results.json
+REALWORLD_PYTEST ?=
 
 realworld: $(STAMP) ## Alembic vs sqlgen on pinned public histories (Airflow, MLflow, ...); writes benchmarks/realworld.md
 	$(BIN)/python -m tests.realworld --results $(REALWORLD_RESULTS) $(REALWORLD_ARGS)
-	SQLGEN_REALWORLD=1 SQLGEN_REALWORLD_RESULTS=$(REALWORLD_RESULTS) $(BIN)/python -m pytest -p no:cacheprovider tests/realworld
+	SQLGEN_REALWORLD=1 SQLGEN_REALWORLD_RESULTS=$(REALWORLD_RESULTS) $(BIN)/python -m pytest -p no:cacheprovider tests/realworld $(REALWORLD_PYTEST)
 
 golden: $(STAMP) ## Regenerate the golden SQL files under tests/golden (review the diff!)
 	$(BIN)/python -m tests.golden_files
