@@ -42,7 +42,7 @@ AUTOCOMMIT = "with op.get_context().autocommit_block():"
 
 def test_every_rule_has_one_check_and_a_unique_id() -> None:
     ids = [rule.id for rule in RULES]
-    assert len(ids) == len(set(ids)) == 23
+    assert len(ids) == len(set(ids)) == 25
     assert set(CHECKS) == set(ids)
     for rule in RULES:
         assert rule.message and rule.hint and rule.title

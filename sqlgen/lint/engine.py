@@ -13,7 +13,7 @@ import difflib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlglot
 from alembic.operations import ops
@@ -34,6 +34,9 @@ from sqlgen.lint.model import (
 )
 from sqlgen.lint.rules import CHECKS, RULES, RULES_BY_ID
 from sqlgen.lint.suppress import apply_suppressions
+
+if TYPE_CHECKING:
+    from sqlgen.model.schema import TableModel
 
 # sqlglot logs a warning for every statement it can only parse as a Command
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -222,11 +225,48 @@ def table_facts(run: DialectRun, statements: Sequence[Sequence[Statement]]) -> T
     return facts
 
 
+@dataclass
+class TablesByStep:
+    """The schema model's tables where each step of a run begins.
+
+    Replayed on demand from where the run began, through each earlier step's
+    changes: only a few checks ask, so no step keeps a copy of its own.
+    """
+
+    start: Mapping[TableKey, TableModel] | None
+    changes: Sequence[Mapping[TableKey, tuple[TableModel | None, TableModel | None]]]
+    _last: tuple[int, dict[TableKey, TableModel]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, run: DialectRun) -> TablesByStep:
+        start, end = run.model_start, run.model_end
+        if start is None or start.unknown is not None or (end is not None and end.unknown):
+            return cls(None, [])  # the model lost track of the schema somewhere
+        return cls(start.tables, [capture.tables_changed for capture in run.steps])
+
+    def at(self, step_index: int) -> Mapping[TableKey, TableModel] | None:
+        if self.start is None:
+            return None
+        if self._last is not None and self._last[0] <= step_index:
+            done, tables = self._last[0], dict(self._last[1])
+        else:
+            done, tables = 0, dict(self.start)
+        for changed in self.changes[done:step_index]:
+            for key, (_, after) in changed.items():
+                if after is None:
+                    tables.pop(key, None)
+                else:
+                    tables[key] = after
+        self._last = (step_index, tables)
+        return tables
+
+
 def step_views(run: DialectRun) -> list[StepView]:
     statements = [_statements(run.profile, capture) for capture in run.steps]
     facts = table_facts(run, statements)
+    history = TablesByStep.of(run)
     return [
-        StepView(run.profile, capture, statements[index], facts, index)
+        StepView(run.profile, capture, statements[index], facts, index, history)
         for index, capture in enumerate(run.steps)
     ]
 

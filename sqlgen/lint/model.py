@@ -6,16 +6,19 @@ walk over captured runs lives in `sqlgen.lint.engine`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from sqlglot import exp
 
 from sqlgen.captured import Item, OperationCall, StepCapture
 from sqlgen.dialects import Profile
+
+if TYPE_CHECKING:
+    from sqlgen.model.schema import TableKey, TableModel
 
 Direction = Literal["upgrade", "downgrade"]
 BOTH_DIRECTIONS: frozenset[Direction] = frozenset({"upgrade", "downgrade"})
@@ -151,6 +154,12 @@ class TableFacts(Protocol):
     def existed_before(self, table: str | None, schema: str | None, at: Position) -> bool: ...
 
 
+class SchemaHistory(Protocol):
+    """The schema model's tables where each step of a run begins."""
+
+    def at(self, step_index: int) -> Mapping[TableKey, TableModel] | None: ...
+
+
 @dataclass(frozen=True)
 class StepView:
     """Everything a check function sees: one revision's capture for one dialect."""
@@ -160,6 +169,8 @@ class StepView:
     statements: tuple[Statement, ...]
     tables: TableFacts
     step_index: int
+    # the schema model's tables step by step (see tables_at_start)
+    schema: SchemaHistory | None = None
 
     @property
     def dialect(self) -> str:
@@ -175,6 +186,13 @@ class StepView:
     def existing_table(self, table: str | None, schema: str | None, call_index: int) -> bool:
         """True unless the table was created earlier in the range (before this call)."""
         return self.tables.existed_before(table, schema, (self.step_index, call_index))
+
+    def tables_at_start(self) -> Mapping[TableKey, TableModel] | None:
+        """Every table as the schema model had it when this step began.
+
+        None when the model cannot tell (it lost track of the schema in the run).
+        """
+        return self.schema.at(self.step_index) if self.schema is not None else None
 
     def raw_statements(self) -> Iterator[Statement]:
         """Statements the migration wrote as SQL itself."""

@@ -25,7 +25,11 @@ from sqlgen.lint.rules.destructive import (
     drop_table,
     truncate,
 )
-from sqlgen.lint.rules.dialect import raw_sql_does_not_parse
+from sqlgen.lint.rules.dialect import (
+    drop_column_with_default,
+    raw_sql_does_not_parse,
+    rebuild_with_cascading_references,
+)
 from sqlgen.lint.rules.downgrade import downgrade_raises, missing_downgrade
 from sqlgen.lint.rules.mysql import copying_type_change
 from sqlgen.lint.rules.postgresql import (
@@ -66,4 +70,6 @@ CHECKS: dict[str, Check] = {
     "SG601": missing_downgrade,
     "SG602": downgrade_raises,
     "SG701": raw_sql_does_not_parse,
+    "SG702": drop_column_with_default,
+    "SG703": rebuild_with_cascading_references,
 }

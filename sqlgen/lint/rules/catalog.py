@@ -11,6 +11,8 @@ from sqlgen.lint.model import (
 
 POSTGRESQL = frozenset({"postgresql"})
 MYSQL_FAMILY = frozenset({"mysql", "mariadb"})
+MSSQL = frozenset({"mssql"})
+SQLITE = frozenset({"sqlite"})
 ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RULES: tuple[Rule, ...] = (
@@ -240,6 +242,51 @@ RULES: tuple[Rule, ...] = (
         "op.get_bind().dialect.name == ...:`) and write one for each other dialect, or "
         "fix its syntax; if the SQL is valid and sqlglot is wrong, suppress with a reason.",
         "Raw SQL does not parse for the dialect",
+    ),
+    # SQL Server keeps a column's default as a DEFAULT constraint of its own and
+    # refuses ALTER TABLE ... DROP COLUMN while it exists (Msg 5074). Alembic's
+    # SQL Server drop_column drops the constraint first only when given
+    # mssql_drop_default=True (a DECLARE/EXEC over sys.default_constraints; there
+    # are mssql_drop_check and mssql_drop_foreign_key for the others). Whether the
+    # column has a default is what sqlgen's schema model says where drop_column
+    # runs. An error: on SQL Server the script stops here, whatever the data.
+    # Dropping the constraint by hand (op.execute) is not seen: suppress then.
+    Rule(
+        "SG702",
+        ERROR,
+        MSSQL,
+        "SQL Server refuses to drop a column while its DEFAULT constraint exists: "
+        "the script fails here",
+        "Pass mssql_drop_default=True to drop_column (batch_op.drop_column too): Alembic "
+        "then drops the DEFAULT constraint first. If the migration drops the constraint "
+        "itself before, suppress with a reason.",
+        "Column with a default dropped (SQL Server)",
+    ),
+    # A SQLite batch block that cannot ALTER recreates its table: CREATE TABLE
+    # _alembic_tmp_t, INSERT ... SELECT, DROP TABLE t, RENAME. With PRAGMA
+    # foreign_keys=ON, DROP TABLE t first deletes every row of t, and each foreign
+    # key referencing t with ON DELETE CASCADE, SET NULL or SET DEFAULT deletes or
+    # changes the referencing rows (t's own copied rows too, for a self-reference).
+    # The script succeeds; the rows are gone, and verify on empty tables cannot
+    # see it. Alembic's batch documentation ("Dealing with Referencing Foreign
+    # Keys") says the pragma, if in use, must be disabled while the batch runs.
+    # A warning: it happens only where foreign keys are on (off by default in
+    # SQLite, on in many applications); where they are on and a reference has no
+    # ON DELETE action, DROP TABLE fails instead (not reported here). Not reported
+    # when the revision ran PRAGMA foreign_keys=OFF before the rebuild, outside a
+    # transaction (SQLite ignores it inside one), or when the referencing table
+    # is new in the range.
+    Rule(
+        "SG703",
+        WARNING,
+        SQLITE,
+        "with PRAGMA foreign_keys=ON, DROP TABLE first deletes every row, and the "
+        "ON DELETE actions delete or change the referencing rows",
+        "Turn foreign keys off around the rebuild, as the Alembic batch documentation "
+        'advises: op.execute("PRAGMA foreign_keys=OFF") before the batch block and '
+        '"PRAGMA foreign_keys=ON" after it (outside a transaction: SQLite ignores it inside '
+        "one); or change the table without a rebuild.",
+        "Table rebuild fires ON DELETE actions (SQLite)",
     ),
 )
 
