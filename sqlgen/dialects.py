@@ -8,16 +8,99 @@ the wheel as the package `sqlgen.profiles`; they are read with
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlgen.errors import ConfigError, UnknownDialect
 
 PROFILE_PACKAGE = "sqlgen.profiles"
+
+
+@dataclass(frozen=True)
+class ConstraintNames:
+    """A profile's `[constraint_names]`: the names its database gives constraints created
+    without one, which sqlgen's schema model gives them too (sqlgen.model.naming).
+
+    `family` names the algorithm sqlgen implements for that database (how it numbers,
+    cuts long names and avoids names in use); the templates say what each kind of
+    constraint is called, in the shapes the family knows (see FAMILIES). A kind without
+    a template stays unnamed in the model, as does any constraint the rule cannot name
+    for certain.
+    """
+
+    family: str
+    primary_key: str | None = None
+    unique: str | None = None
+    foreign_key: str | None = None
+    check: str | None = None
+    max_length: int | None = None  # the database's identifier limit, where it cuts names
+
+    def template(self, kind: str) -> str | None:
+        return cast(str | None, getattr(self, kind))
+
+
+# For each family, the template shapes its algorithm implements, by kind of constraint.
+# postgresql: makeObjectName's "{table}[_{columns}]_label" (label: pkey, key, fkey, check);
+# mariadb: InnoDB's "{table}_ibfk_{n}", the first column for a unique key, and the
+# "CONSTRAINT_{n}" of a table CHECK.
+_LABEL = r"_(?P<label>[a-z]+)"
+FAMILIES: dict[str, dict[str, str]] = {
+    "postgresql": {
+        "primary_key": r"\{table\}" + _LABEL,
+        "unique": r"\{table\}_\{columns\}" + _LABEL,
+        "foreign_key": r"\{table\}_\{columns\}" + _LABEL,
+        "check": r"\{table\}_\{column\}" + _LABEL,
+    },
+    "mariadb": {
+        "unique": r"\{column\}",
+        "foreign_key": r"\{table\}(?P<infix>_[a-z]+_)\{n\}",
+        "check": r"(?P<prefix>[A-Za-z_]+)\{n\}",
+    },
+}
+_NAMES_KEYS = {"family", "primary_key", "unique", "foreign_key", "check", "max_length"}
+
+
+def template_parts(family: str, kind: str, template: str) -> dict[str, str] | None:
+    """The parts of a template (label, infix, prefix), or None when the family has no
+    such shape."""
+    shape = FAMILIES.get(family, {}).get(kind)
+    found = re.fullmatch(shape, template) if shape is not None else None
+    return None if found is None else {k: v for k, v in found.groupdict().items() if v}
+
+
+def constraint_names_from(data: Mapping[str, Any], source: str) -> ConstraintNames:
+    where = Path(source)
+    unknown = sorted(set(data) - _NAMES_KEYS)
+    if unknown:
+        raise ConfigError(where, f"unknown key {unknown[0]!r} in [constraint_names]")
+    family = data.get("family")
+    if family not in FAMILIES:
+        known = ", ".join(sorted(FAMILIES))
+        raise ConfigError(where, f"[constraint_names] family must be one of {known}")
+    for kind in ("primary_key", "unique", "foreign_key", "check"):
+        template = data.get(kind)
+        if template is None:
+            continue
+        if not isinstance(template, str) or template_parts(family, kind, template) is None:
+            raise ConfigError(
+                where, f"[constraint_names] {kind} = {template!r} is not a {family} name shape"
+            )
+    limit = data.get("max_length")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 8):
+        raise ConfigError(where, "[constraint_names] max_length must be a number of characters")
+    return ConstraintNames(
+        family=family,
+        primary_key=data.get("primary_key"),
+        unique=data.get("unique"),
+        foreign_key=data.get("foreign_key"),
+        check=data.get("check"),
+        max_length=limit,
+    )
 
 
 @dataclass(frozen=True)
@@ -39,6 +122,8 @@ class Profile:
     default_schema: str | None = None
     version_table_pk: bool = True
     verify: str = "none"
+    # the names the database gives unnamed constraints; None: the model keeps them unnamed
+    constraint_names: ConstraintNames | None = None
     source: str = ""
 
 
@@ -61,6 +146,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "default_schema": str,
     "verify": str,
     "version_table": dict,
+    "constraint_names": dict,
 }
 
 
@@ -105,6 +191,9 @@ def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
         default_schema=data.get("default_schema"),
         version_table_pk=bool(version_table.get("primary_key", True)),
         verify=data.get("verify", "none"),
+        constraint_names=constraint_names_from(data["constraint_names"], source)
+        if "constraint_names" in data
+        else None,
         source=source,
     )
 

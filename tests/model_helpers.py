@@ -3,8 +3,17 @@
 `facts` reads the same comparable facts from any Inspector, the model's or an
 engine's. Engines print some things their own way; it evens out only that: how
 a default is written (`'0'::numeric` for `'0'`), an expression's parentheses
-and casts, the name PostgreSQL gives an unnamed primary key, and the index that
-backs a unique constraint.
+and casts, and the index that backs a unique constraint.
+
+Constraint names are compared as they are. The model gives an unnamed constraint
+the name the database gives it where the dialect's profile declares the rule
+(`[constraint_names]`, sqlgen.model.naming); a name the model gives must be the
+engine's exactly. Only where the model keeps a constraint unnamed (a dialect
+without such a rule, a shape the rule cannot name for certain, a table batch mode
+rebuilt as `_alembic_tmp_<table>`) is the engine's name left out, and only a name in
+the shape the database makes (`orders_pkey`, `orders_customer_id_fkey1`,
+`orders_ibfk_2`): `even_names`. Two engines compared with each other (`facts(...,
+evened=True)`) may also differ in the name of an unnamed primary key.
 """
 
 from __future__ import annotations
@@ -76,7 +85,49 @@ def _pk_name(table: str, name: str | None) -> str | None:
     return None if generated else name
 
 
-def facts(insp: Any, dialect: Dialect) -> dict[str, Any]:
+# the shape of a name a database made: PostgreSQL's label (and number), InnoDB's
+# {table}_ibfk_{n}, MariaDB's CONSTRAINT_{n} for a CHECK
+_GENERATED = re.compile(r".*_(?:pkey|key|fkey|check)\d*|.*_ibfk_\d+|CONSTRAINT_\d+")
+
+
+def _unnamed(items: list[tuple[Any, ...]], model_items: list[tuple[Any, ...]]) -> list[Any]:
+    """`items` (name first) with the name left out where the model's item of the same
+    shape has none and the engine's is one a database made."""
+    unnamed = {item[1:] for item in model_items if item[0] is None}
+    evened = [
+        (None, *item[1:])
+        if item[1:] in unnamed and item[0] is not None and _GENERATED.fullmatch(item[0])
+        else item
+        for item in items
+    ]
+    return sorted(evened, key=repr)
+
+
+def even_names(engine: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
+    """The engine's facts with the names of the constraints the model keeps unnamed
+    left out (see the module's docstring); every other name stays to be compared."""
+    found: dict[str, Any] = {}
+    for table, shape in engine.items():
+        mine = model.get(table)
+        if mine is None:
+            found[table] = shape
+            continue
+        pk_name, pk_columns = shape["primary key"]
+        if mine["primary key"][0] is None and _GENERATED.fullmatch(pk_name or ""):
+            pk_name = None
+        found[table] = {
+            **shape,
+            "primary key": (pk_name, pk_columns),
+            "foreign keys": _unnamed(shape["foreign keys"], mine["foreign keys"]),
+            "uniques": _unnamed(shape["uniques"], mine["uniques"]),
+            "checks": _unnamed(shape["checks"], mine["checks"]),
+        }
+    return found
+
+
+def facts(insp: Any, dialect: Dialect, evened: bool = True) -> dict[str, Any]:
+    """`evened`: an unnamed primary key's generated name is left out, for two engines
+    compared with each other; False keeps every name (see even_names)."""
     names = sorted(n for n in insp.get_table_names() if n != VERSION_TABLE)
     if not names:
         return {}
@@ -101,24 +152,35 @@ def facts(insp: Any, dialect: Dialect) -> dict[str, Any]:
                 )
                 for c in columns[key]
             ],
-            "primary key": (_pk_name(name, pk.get("name")), tuple(pk["constrained_columns"])),
+            "primary key": (
+                _pk_name(name, pk.get("name")) if evened else pk.get("name"),
+                tuple(pk["constrained_columns"]),
+            ),
             "indexes": sorted(
                 (i["name"], tuple(i["column_names"]), bool(i["unique"]))
                 for i in indexes[key]
                 if "duplicates_constraint" not in i
             ),
+            # names may be None beside names: ordered by their text
             "foreign keys": sorted(
                 (
-                    f["name"],
-                    tuple(f["constrained_columns"]),
-                    f["referred_table"],
-                    tuple(f["referred_columns"]),
-                    (f.get("options") or {}).get("ondelete"),
-                )
-                for f in fks[key]
+                    (
+                        f["name"],
+                        tuple(f["constrained_columns"]),
+                        f["referred_table"],
+                        tuple(f["referred_columns"]),
+                        (f.get("options") or {}).get("ondelete"),
+                    )
+                    for f in fks[key]
+                ),
+                key=repr,
             ),
-            "uniques": sorted((u["name"], tuple(u["column_names"])) for u in uniques[key]),
-            "checks": sorted((c["name"], _expression(c["sqltext"])) for c in checks[key]),
+            "uniques": sorted(
+                ((u["name"], tuple(u["column_names"])) for u in uniques[key]), key=repr
+            ),
+            "checks": sorted(
+                ((c["name"], _expression(c["sqltext"])) for c in checks[key]), key=repr
+            ),
         }
     return found
 
@@ -151,8 +213,8 @@ def compare_revision_by_revision(
             continue
         model = expected[revision]
         assert model.uncertain == {} and model.unknown is None, revision
-        assert facts(sa.inspect(connection), dialect) == facts(
-            ModelInspector(model, dialect), dialect
-        ), f"{direction} {revision}"
+        offline = facts(ModelInspector(model, dialect), dialect, evened=False)
+        online = even_names(facts(sa.inspect(connection), dialect, evened=False), offline)
+        assert online == offline, f"{direction} {revision}"
         compared += 1
     return compared

@@ -51,7 +51,12 @@ def test_dropping_an_unnamed_constraint_names_the_table_and_the_known_names(
     path = project / "migrations/versions/0002_drop.py"
     line = line_of(path, "drop_constraint")
     assert _errors(result) == [
-        f"error: [postgresql, mysql] revision cons0002 ({path}:{line}) "
+        # PostgreSQL's name for the unnamed one is known (its profile declares the rule)
+        f"error: [postgresql] revision cons0002 ({path}:{line}) "
+        "op.drop_constraint(None, 't', type_='unique') has no constraint name, and SQL drops "
+        "a constraint only by its name: pass the name of the unique constraint to drop "
+        "(the unique constraints sqlgen knows on table t: t_y_key, uq_t_x)",
+        f"error: [mysql] revision cons0002 ({path}:{line}) "
         "op.drop_constraint(None, 't', type_='unique') has no constraint name, and SQL drops "
         "a constraint only by its name: pass the name of the unique constraint to drop "
         "(the unique constraints sqlgen knows on table t: uq_t_x; unnamed ones on (y) got "

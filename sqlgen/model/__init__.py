@@ -5,7 +5,7 @@ and `apply_sql` one by one), snapshot it with `model.copy()`, and ask it
 SQLAlchemy-Inspector questions through `ModelInspector`.
 """
 
-from sqlgen.model.apply import apply_operation, replay, replay_step
+from sqlgen.model.apply import apply_operation, create_table, replay, replay_step
 from sqlgen.model.inspector import ModelBind, ModelInspector
 from sqlgen.model.schema import (
     CheckModel,
@@ -43,6 +43,7 @@ __all__ = [
     "UniqueModel",
     "apply_operation",
     "apply_sql",
+    "create_table",
     "from_table",
     "replay",
     "replay_step",

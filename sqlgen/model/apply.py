@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlgen.captured import BatchFlush, Item, OperationCall, StepCapture
 from sqlgen.model import edit
 from sqlgen.model.edit import Gap
+from sqlgen.model.naming import Created, type_checks_created
 from sqlgen.model.schema import (
     CheckModel,
     ComputedModel,
@@ -36,6 +37,7 @@ from sqlgen.model.schema import (
 )
 from sqlgen.model.sql import apply_sql
 from sqlgen.model.tables import (
+    check_constraints,
     column_from,
     default_text,
     fresh_type,
@@ -45,7 +47,7 @@ from sqlgen.model.tables import (
     sql_text,
 )
 
-__all__ = ["apply_operation", "apply_sql", "replay_step"]
+__all__ = ["apply_operation", "apply_sql", "create_table", "replay_step"]
 
 _Handler = Callable[[SchemaModel, Any, str | None], None]
 
@@ -97,7 +99,44 @@ def _create_table(model: SchemaModel, op: ops.CreateTableOp, batch: str | None) 
         _constraints_included=op._constraints_included,
         **op.kw,
     )
-    edit.create_table(model, from_table(built), if_not_exists=bool(op.if_not_exists))
+    _create(model, built, bool(op.if_not_exists))
+
+
+def create_table(model: SchemaModel, table: sa.Table, if_not_exists: bool = False) -> None:
+    """CREATE TABLE for `table` (as Alembic's create_table or metadata.create_all write
+    it): the model gets the table with the names the database gives its unnamed
+    constraints, where the model's `naming` says how. For tables that exist before the
+    first revision too (a baseline made by create_all): put(from_table(t)) would keep
+    those names unknown."""
+    _create(model, table, if_not_exists)
+
+
+def _create(model: SchemaModel, table: sa.Table, if_not_exists: bool) -> None:
+    """CREATE TABLE for `table`, as Alembic's create_table writes it."""
+    found = from_table(table)
+    edit.create_table(model, found, if_not_exists, _created(table, found.checks))
+
+
+def _created(table: sa.Table, checks: Sequence[CheckModel]) -> Created:
+    """What CREATE TABLE's text says about the table's CHECKs (see naming.Created)."""
+    if not checks:
+        return Created()
+    constraints = check_constraints(table)
+    column_level = frozenset(i for i, (_, inline) in enumerate(constraints) if inline)
+    # the statement writes a column's CHECK in the column's line, before the table's own
+    order = tuple(sorted(range(len(constraints)), key=lambda i: i not in column_level))
+    context = _running_context()
+    absent, unsure = type_checks_created(
+        checks, lambda i: _creates(constraints[i][0], context) if context else None
+    )
+    return Created(order, column_level, absent, unsure)
+
+
+def _creates(constraint: sa.CheckConstraint, context: MigrationContext) -> bool:
+    """Whether the dialect creates a type's CHECK (a native BOOLEAN or ENUM makes none)."""
+    rule = constraint._create_rule
+    compiler = context.dialect.statement_compiler(context.dialect, None)
+    return rule is None or bool(rule(compiler))
 
 
 def _drop_table(model: SchemaModel, op: ops.DropTableOp, batch: str | None) -> None:
@@ -125,12 +164,22 @@ def _add_column(model: SchemaModel, op: ops.AddColumnOp, batch: str | None) -> N
     if _plain(column):  # nothing beside the column itself: no Table needed
         edit.add_column(model, key, column_from(column))
         return
-    added = from_table(SchemaObjects().table(name, _detached(column), schema=op.schema))
+    alone = SchemaObjects().table(name, _detached(column), schema=op.schema)
+    added = from_table(alone)
     edit.add_column(model, key, added.columns[0])
+    # the column's own CHECKs are in ADD COLUMN's text; then Alembic adds the table's
+    # constraints (unique, the type's CHECKs, foreign keys) one ALTER TABLE each
+    context = _running_context()
+    constraints = check_constraints(alone)
+    for check, (_, inline) in zip(added.checks, constraints, strict=True):
+        if inline:
+            edit.add_check(model, key, check, column_level=True)
     for unique in added.uniques:
         edit.add_unique(model, key, unique)
-    for check in added.checks:
-        edit.add_check(model, key, check)
+    for check, (constraint, inline) in zip(added.checks, constraints, strict=True):
+        if not inline:
+            made = _creates(constraint, context) if context is not None else None
+            edit.add_check(model, key, check, created=made if check.type_bound else True)
     for fk in added.foreign_keys:
         edit.add_foreign_key(model, key, fk)
     for index in added.indexes:
@@ -239,11 +288,11 @@ def _retype_checks(
             checks.append(check)
         elif check.sqltext in created:
             checks.append(replace(check, type_bound=False))
-    added = [
-        CheckModel(name_of(c.name), sql_text(c.sqltext), type_bound=True)
-        for c in _type_checks(op, batch, op.modify_type, context)
-    ]
-    model.put(replace(model.tables[key], checks=(*checks, *added)))
+    model.put(replace(model.tables[key], checks=tuple(checks)))
+    # Alembic adds the new type's CHECKs, the ones the dialect creates, one ALTER TABLE each
+    for c in _type_checks(op, batch, op.modify_type, context):
+        check = CheckModel(name_of(c.name), sql_text(c.sqltext), type_bound=True)
+        edit.add_check(model, key, check, created=True if context is not None else None)
 
 
 def _create_index(model: SchemaModel, op: ops.CreateIndexOp, batch: str | None) -> None:
@@ -398,8 +447,7 @@ def apply_operation(
     try:
         if isinstance(operation, ops.CreateTableOp) and isinstance(result, sa.Table):
             # the Table Alembic built and created: read it, rather than build it again
-            table = from_table(result)
-            edit.create_table(model, table, if_not_exists=bool(operation.if_not_exists))
+            _create(model, result, bool(operation.if_not_exists))
         else:
             handler(model, operation, batch_table)
     except Gap as gap:

@@ -11,6 +11,8 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from sqlgen.model import naming
+from sqlgen.model.naming import Created
 from sqlgen.model.schema import (
     CheckModel,
     ColumnModel,
@@ -81,13 +83,20 @@ def rename_in(sql: str, old: str, new: str) -> str:
 # --- tables ---
 
 
-def create_table(model: SchemaModel, table: TableModel, if_not_exists: bool = False) -> None:
+def create_table(
+    model: SchemaModel,
+    table: TableModel,
+    if_not_exists: bool = False,
+    created: Created | None = None,
+) -> None:
+    """CREATE TABLE: constraints made without a name get the one the database gives
+    (`created`: what the statement says beyond `table`, see naming.Created)."""
     existing = model.find(table.name, table.schema)
     if existing is not None and if_not_exists:
         return
     if existing is not None:
         model.remove(existing)
-    model.put(table)
+    model.put(naming.name_new_table(model, table, created))
 
 
 def drop_table(model: SchemaModel, key: TableKey, cascade: bool = False) -> None:
@@ -106,8 +115,10 @@ def rename_table(model: SchemaModel, key: TableKey, new_name: str) -> None:
     table = model.tables[key]
     new_key = (key[0], new_name)
     uncertainty = model.uncertain.get(key)
+    # constraint names stay as the database gave them, except those it renames itself
+    kept = naming.renamed(model, table, new_name)
     model.remove(key)
-    model.put(replace(table, name=new_name))
+    model.put(replace(kept, name=new_name))
     if uncertainty is not None:
         model.uncertain[new_key] = uncertainty
     for other in model.referrers(key):  # foreign keys follow the table they point at
@@ -214,6 +225,7 @@ def _check_columns(model: SchemaModel, key: TableKey, columns: tuple[str, ...]) 
 def set_primary_key(model: SchemaModel, key: TableKey, pk: PrimaryKeyModel) -> None:
     """The key's columns become NOT NULL, as the databases make them."""
     columns = _check_columns(model, key, pk.columns)
+    pk = naming.name_added(model, key, replace(pk, columns=columns))
     table = model.tables[key]
     model.put(
         replace(
@@ -228,17 +240,30 @@ def set_primary_key(model: SchemaModel, key: TableKey, pk: PrimaryKeyModel) -> N
 
 def add_unique(model: SchemaModel, key: TableKey, unique: UniqueModel) -> None:
     unique = replace(unique, columns=_check_columns(model, key, unique.columns))
+    unique = naming.name_added(model, key, unique)
     table = model.tables[key]
     model.put(replace(table, uniques=(*table.uniques, unique)))
 
 
-def add_check(model: SchemaModel, key: TableKey, check: CheckModel) -> None:
+def add_check(
+    model: SchemaModel,
+    key: TableKey,
+    check: CheckModel,
+    column_level: bool = False,
+    created: bool | None = True,
+) -> None:
+    """`column_level`: declared on a column (ADD COLUMN c INT CHECK (...)), not as a
+    table constraint; MariaDB names those differently. `created`: whether the database
+    creates it (a type's CHECK it may not; None: unknown): only one it creates is named."""
+    if created:
+        check = naming.name_added(model, key, check, column_level)
     table = model.tables[key]
     model.put(replace(table, checks=(*table.checks, check)))
 
 
 def add_foreign_key(model: SchemaModel, key: TableKey, fk: ForeignKeyModel) -> None:
     fk = replace(fk, columns=_check_columns(model, key, fk.columns))
+    fk = naming.name_added(model, key, fk)
     table = model.tables[key]
     model.put(replace(table, foreign_keys=(*table.foreign_keys, fk)))
 

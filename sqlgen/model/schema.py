@@ -18,12 +18,15 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import NullType, TypeEngine
 
 from sqlgen.captured import Refusal
+
+if TYPE_CHECKING:
+    from sqlgen.dialects import ConstraintNames
 
 TableKey = tuple[str | None, str]  # (schema, name); schema None is the default schema
 Options = tuple[tuple[str, Any], ...]  # a dict's items, sorted, so the dataclass stays frozen
@@ -220,6 +223,10 @@ class SchemaModel:
     unknown: Uncertainty | None = None  # set: no question about any table can be answered
     # the database's default schema ("public", "dbo"): a table named in it has schema None
     default_schema: str | None = None
+    # how the database names a constraint created without a name (the profile's
+    # [constraint_names]): the model gives it that name when it is created (see
+    # sqlgen.model.naming). None: such constraints stay unnamed
+    naming: ConstraintNames | None = field(default=None, compare=False)
     # while set: each table key changed since, with the table it had before (see watch())
     journal: dict[TableKey, TableModel | None] | None = field(
         default=None, compare=False, repr=False
@@ -276,6 +283,7 @@ class SchemaModel:
             dict(self.uncertain),
             self.unknown,
             self.default_schema,
+            self.naming,
         )
 
     def normal(self, schema: str | None) -> str | None:

@@ -20,8 +20,9 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokenizer_core import TokenType
 
-from sqlgen.model import edit, scan
+from sqlgen.model import edit, naming, scan
 from sqlgen.model.edit import Gap
+from sqlgen.model.naming import Created
 from sqlgen.model.schema import (
     CheckModel,
     IndexModel,
@@ -273,7 +274,9 @@ def _create_table(context: SqlContext, statement: exp.Create) -> None:
     builder = TableBuilder(context, key)
     for element in target.expressions:
         builder.element(element)
-    context.model.put(builder.table())
+    # the statement's order is the model's: only where each CHECK was declared is told
+    created = Created(column_level=frozenset(builder.column_checks))
+    context.model.put(naming.name_new_table(context.model, builder.table(), created))
 
 
 def _has_like(schema: exp.Schema) -> bool:

@@ -96,7 +96,8 @@ def _add_column(context: SqlContext, key: TableKey, definition: exp.ColumnDef) -
         elif isinstance(kind, exp.UniqueColumnConstraint):
             edit.add_unique(model, key, UniqueModel(constraint_name, (column.name,)))
         elif isinstance(kind, exp.CheckColumnConstraint):
-            edit.add_check(model, key, CheckModel(constraint_name, context.sql(kind.this)))
+            check = CheckModel(constraint_name, context.sql(kind.this))
+            edit.add_check(model, key, check, column_level=True)
         elif isinstance(kind, exp.Reference):
             fk = foreign_key(context, constraint_name, (column.name,), kind)
             edit.add_foreign_key(model, key, fk)

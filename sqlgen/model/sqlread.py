@@ -124,6 +124,7 @@ class TableBuilder:
         self.indexes: list[IndexModel] = []
         self.uniques: list[UniqueModel] = []
         self.checks: list[CheckModel] = []
+        self.column_checks: set[int] = set()  # positions in `checks` declared on a column
         self.foreign_keys: list[ForeignKeyModel] = []
 
     def element(self, element: exp.Expr) -> None:
@@ -143,6 +144,7 @@ class TableBuilder:
             elif isinstance(kind, exp.UniqueColumnConstraint):
                 self.uniques.append(UniqueModel(constraint_name, (name,)))
             elif isinstance(kind, exp.CheckColumnConstraint):
+                self.column_checks.add(len(self.checks))
                 self.checks.append(CheckModel(constraint_name, self.context.sql(kind.this)))
             elif isinstance(kind, exp.Reference):
                 self.foreign_keys.append(foreign_key(self.context, constraint_name, (name,), kind))

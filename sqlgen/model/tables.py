@@ -177,13 +177,21 @@ def _created(item: object) -> int:
     return cast(int, getattr(item, "_creation_order", 0))
 
 
+def check_constraints(table: sa.Table) -> list[tuple[sa.CheckConstraint, bool]]:
+    """The table's CHECKs in the order of the model's `checks`: the table's own, then
+    those declared on a column (True), which CREATE TABLE writes in the column's line."""
+    constraints = sorted(table.constraints, key=lambda c: c._creation_order)
+    found = [(c, False) for c in constraints if isinstance(c, sa.CheckConstraint)]
+    for column in table.columns:  # column-level CHECKs live on the column, not the table
+        found += [(c, True) for c in column.constraints if isinstance(c, sa.CheckConstraint)]
+    return found
+
+
 def from_table(table: sa.Table) -> TableModel:
     """The table as CREATE TABLE makes it, indexes included."""
     # Table.constraints is a set: creation order keeps the model deterministic
     constraints = sorted(table.constraints, key=lambda c: c._creation_order)
-    checks = [check_from(c) for c in constraints if isinstance(c, sa.CheckConstraint)]
-    for column in table.columns:  # column-level CHECKs live on the column, not the table
-        checks += [check_from(c) for c in column.constraints if isinstance(c, sa.CheckConstraint)]
+    checks = [check_from(c) for c, _ in check_constraints(table)]
     pk = table.primary_key
     return TableModel(
         name=table.name,
