@@ -167,6 +167,16 @@ class StepCapture:
     delta: ModelDelta | None = None
 
 
+@dataclass(frozen=True)
+class OfflineServer:
+    """The server a run's dialect was initialized for (see sqlgen.runtime.server)."""
+
+    version: tuple[int, ...] | None
+    chosen: bool  # asked for with --server-version, not the profile's default
+    initialized: bool  # the dialect's own initialize() ran against the stand-in server
+    reason: str | None = None  # why it did not, when it did not
+
+
 @dataclass
 class DialectRun:
     profile: Profile
@@ -178,6 +188,7 @@ class DialectRun:
     model_start: SchemaModel | None = None
     model_end: SchemaModel | None = None
     dialect: Any = None  # the SQLAlchemy Dialect the statements were compiled for
+    server: OfflineServer | None = None  # the server version the dialect was initialized for
 
     @property
     def failures(self) -> list[RevisionFailure]:

@@ -441,7 +441,8 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--server-version",
             metavar="X.Y",
-            help="Server version the migrations see in dialect.server_version_info.",
+            help="Server version the SQL is for (default: the dialect profile's); "
+            "the dialect is initialized as for a server of that version.",
         ),
         json_option,
     ]

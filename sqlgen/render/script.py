@@ -140,6 +140,25 @@ class _Writer:
             self.item(item)
 
 
+def _server_lines(run: DialectRun) -> list[str]:
+    """The server version the script was rendered for, and where it came from."""
+    server = run.server
+    # a run whose dialect build_dialect did not make: the profile's version
+    version = server.version if server is not None else run.profile.server_version
+    chosen = server is not None and server.chosen
+    shown = ".".join(str(part) for part in version) if version else "none"
+    source = (
+        "--server-version" if chosen else "the profile's default; --server-version sets another"
+    )
+    lines = [f"-- Server version: {shown} ({source})"]
+    if server is not None and not server.initialized:
+        lines.append(
+            f"-- sqlgen: the {run.profile.name} dialect was not initialized for this version "
+            f"offline ({server.reason}): its version-dependent choices are its package's defaults"
+        )
+    return lines
+
+
 def _header(run: DialectRun, header: Header, steps: Sequence[StepCapture]) -> list[str]:
     profile = run.profile
     what = f"revision {header.revision} of " if header.revision else ""
@@ -148,6 +167,7 @@ def _header(run: DialectRun, header: Header, steps: Sequence[StepCapture]) -> li
         f"{profile.name} ({profile.description or profile.name})",
         f"-- Range: {what}{_ids(header.start)} -> {_ids(header.end)}, "
         f"{header.revision_count} revision(s) (requested: {header.spec})",
+        *_server_lines(run),
     ]
     overrides = [s for s in steps if s.override is not None]
     if overrides:

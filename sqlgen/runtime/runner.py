@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy.orm  # noqa: F401  (as under Alembic, where env.py's models import it: sa.orm)
 from alembic.runtime.environment import EnvironmentContext
@@ -44,7 +44,7 @@ from sqlgen.captured import (
 from sqlgen.dialects import Profile
 from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.fingerprint import digest_of, file_digest
-from sqlgen.model import SchemaModel, Uncertainty
+from sqlgen.model import SchemaModel, Uncertainty, create_table
 from sqlgen.model.delta import ModelDelta, chained, initial_state
 from sqlgen.model.tables import from_table
 from sqlgen.render.compile import compile_statement
@@ -59,6 +59,7 @@ from sqlgen.runtime.capture import (
 )
 from sqlgen.runtime.envpy import Environment, never_connects, project_config
 from sqlgen.runtime.ordering import deterministic_batch
+from sqlgen.runtime.server import offline_dialect, server_of
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,15 @@ def _borrow_compilation(family: str, name: str) -> None:
 
 
 def build_dialect(profile: Profile, server_version: tuple[int, ...] | None = None) -> Dialect:
-    # named paramstyle: a literal % is never doubled, as with Alembic's offline mode
-    dialect: Dialect = cast(Any, dialect_class(profile))(paramstyle="named")
+    """The profile's dialect, initialized as on its first connection to a server of
+    `server_version` (default: the profile's), without connecting (see runtime.server)."""
+    dialect = offline_dialect(
+        dialect_class(profile),
+        server_version or profile.server_version or None,
+        default_schema=profile.default_schema,
+        chosen=bool(server_version),
+    )
     _ensure_alembic_support(profile, dialect.name)
-    version = server_version or profile.server_version
-    if version:
-        # Code that reads dialect.server_version_info works offline as it would online.
-        dialect.server_version_info = version
-    if profile.default_schema:
-        dialect.default_schema_name = profile.default_schema
     return dialect
 
 
@@ -257,7 +258,10 @@ class _Run:
         self.settings = settings
         dialect = build_dialect(profile, settings.server_version)
         self.recorder = Recorder(dialect, settings.data_reads, _translation(settings, profile))
-        self.recorder.model = SchemaModel(default_schema=profile.default_schema)
+        # constraints created unnamed get the names this dialect's database gives them
+        self.recorder.model = SchemaModel(
+            default_schema=profile.default_schema, naming=profile.constraint_names
+        )
         self.recorder.sqlglot_dialect = profile.sqlglot
         self.environment = _environment(settings)
         self.context = _migration_context(
@@ -283,7 +287,7 @@ class _Run:
             return
         for metadata in baseline if isinstance(baseline, list | tuple) else [baseline]:
             for table in metadata.sorted_tables:
-                self.recorder.model.put(from_table(table))
+                create_table(self.recorder.model, table)
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
         return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)
@@ -548,6 +552,7 @@ def run_dialect(
     translation = run.recorder.translation
     result = DialectRun(profile, translation.source_name if translation else None)
     result.dialect = run.recorder.dialect
+    result.server = server_of(result.dialect)
     with (
         warnings.catch_warnings(),
         deterministic_batch(),

@@ -1,0 +1,479 @@
+"""Server versions drive the dialect: SQLAlchemy's version-dependent choices offline.
+
+sqlgen runs each dialect's own initialize() against a stand-in server of the
+requested version (sqlgen.runtime.server). Per built-in dialect, across the
+versions where SQLAlchemy changes what it compiles: the DDL of a small table, and
+the dialect attributes initialize() sets. For PostgreSQL 15 and MariaDB the
+offline dialect is compared with the one SQLAlchemy initializes online against a
+throwaway server of that version (every attribute, and the compiled DDL); for the
+others, with SQLAlchemy's documented behaviour (cited per test).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import Result
+from sqlalchemy.engine import Dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from sqlgen import dialects
+from sqlgen.captured import DialectRun, OfflineServer
+from sqlgen.dialects import parse_version
+from sqlgen.render.script import Header, render
+from sqlgen.runtime.runner import build_dialect
+from sqlgen.runtime.server import offline_dialect, server_of
+from sqlgen.verify import mariadb_server
+from sqlgen.verify.mariadb_server import MariaDBNotFound, MariaDBServer
+from sqlgen.verify.postgres_server import PostgresServer
+from tests.conftest import require
+from tests.projects import make_project, revision_source
+
+PROFILES = dialects.load_profiles()
+
+
+def dialect(name: str, version: str | None = None) -> Dialect:
+    return build_dialect(PROFILES[name], parse_version(version) if version else None)
+
+
+def small_table() -> sa.Table:
+    """A table with what SQLAlchemy renders by server version."""
+    return sa.Table(
+        "entries",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("published", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("body", sa.Text),
+        sa.Column("note", sa.UnicodeText),
+        sa.Column("data", sa.LargeBinary),
+        sa.Column("token", sa.Uuid),
+        sa.Column("ref", sa.String(36), server_default=sa.text("uuid()")),
+        sa.Column("doubled", sa.Integer, sa.Computed("id * 2")),
+    )
+
+
+def ddl(target: Dialect, table: sa.Table | None = None) -> str:
+    with warnings.catch_warnings():
+        # PostgreSQL before 18: "Computed column ... is being created as 'STORED'"
+        warnings.simplefilter("ignore", sa.exc.SAWarning)
+        return str(CreateTable(small_table() if table is None else table).compile(dialect=target))
+
+
+def columns(target: Dialect) -> dict[str, str]:
+    """The compiled column definitions of the small table, by column name."""
+    found = {}
+    for line in ddl(target).splitlines():
+        words = line.strip().rstrip(",").split(" ", 1)
+        if len(words) == 2 and words[0].strip('`"') in small_table().c:
+            found[words[0].strip('`"')] = words[1]
+    return found
+
+
+# --- every built-in profile is initialized for its default version ---
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_built_in_profile_initializes_for_its_default_version(name: str) -> None:
+    profile = PROFILES[name]
+    assert profile.server_version, f"dialects/{name}.toml has no server_version"
+    built = build_dialect(profile)
+    assert server_of(built) == OfflineServer(profile.server_version, False, True)
+    assert built.server_version_info == profile.server_version
+    # the stand-in's hooks are gone: the dialect is an ordinary one afterwards
+    assert not {"_get_server_version_info", "_get_default_schema_name"} & set(vars(built))
+
+
+def test_a_chosen_version_is_marked_as_chosen() -> None:
+    server = server_of(dialect("oracle", "23.0"))
+    assert server == OfflineServer((23, 0), True, True)
+
+
+# --- Oracle: 12 (IDENTITY, OFFSET/FETCH), 12.2 (128-character names), 23 (BOOLEAN) ---
+
+
+def test_oracle_booleans_are_native_only_from_23() -> None:
+    # SQLAlchemy 2.1, Oracle "Boolean Support": native BOOLEAN on 23ai and later,
+    # SMALLINT emulation before
+    assert columns(dialect("oracle", "12.1"))["published"] == "SMALLINT DEFAULT 0 NOT NULL"
+    assert columns(dialect("oracle", "19.0"))["published"] == "SMALLINT DEFAULT 0 NOT NULL"
+    assert columns(dialect("oracle", "23.0"))["published"] == "BOOLEAN DEFAULT 0 NOT NULL"
+    assert not dialect("oracle", "19.0").supports_native_boolean
+    assert dialect("oracle", "23.0").supports_native_boolean
+
+
+def test_oracle_identity_columns_from_12() -> None:
+    # IDENTITY columns arrived in Oracle 12c; SQLAlchemy renders them from 12
+    assert columns(dialect("oracle", "11.2"))["id"] == "INTEGER NOT NULL"
+    for version in ("12.1", "19.0", "23.0"):
+        assert (
+            columns(dialect("oracle", version))["id"] == "INTEGER GENERATED BY DEFAULT AS IDENTITY"
+        )
+
+
+def test_oracle_identifier_length_and_offset_fetch_follow_the_version() -> None:
+    # names up to 128 characters from 12.2 (COMPATIBLE >= 12.2), 30 before
+    assert dialect("oracle", "12.1").max_identifier_length == 30
+    assert dialect("oracle", "19.0").max_identifier_length == 128
+    long_index = sa.Index("ix_entries_a_rather_long_index_name_here", small_table().c.body)
+    with pytest.raises(sa.exc.IdentifierError):
+        str(CreateIndex(long_index).compile(dialect=dialect("oracle", "12.1")))
+    assert "ix_entries_a_rather_long_index_name_here" in str(
+        CreateIndex(long_index).compile(dialect=dialect("oracle", "19.0"))
+    )
+    query = sa.select(small_table().c.id).order_by("id").limit(5).offset(10)
+    assert "FETCH FIRST" not in str(query.compile(dialect=dialect("oracle", "11.2")))
+    assert "OFFSET 10 ROWS" in str(
+        query.compile(dialect=dialect("oracle", "19.0"), compile_kwargs={"literal_binds": True})
+    )
+
+
+def test_oracle_8_has_no_ansi_joins_and_no_char_lengths() -> None:
+    old = dialect("oracle", "8.1")
+    assert old.use_ansi is False and old._supports_char_length is False  # type: ignore[attr-defined]
+    assert dialect("oracle", "19.0").use_ansi is True  # type: ignore[attr-defined]
+
+
+# --- SQL Server: 2008 (10), 2012 (11), 2016 (13), 2019 (15) ---
+
+
+@pytest.mark.parametrize("version", ["11.0", "13.0", "15.0", "16.0"])
+def test_mssql_from_2012_large_types_are_max_types(version: str) -> None:
+    # SQLAlchemy, "Large Text/Binary Type Deprecation": deprecate_large_types is
+    # turned on for SQL Server 2012 and later: VARCHAR(max), NVARCHAR(max), VARBINARY(max)
+    found = columns(dialect("mssql", version))
+    assert (found["body"], found["note"], found["data"]) == (
+        "VARCHAR(max) NULL",
+        "NVARCHAR(max) NULL",
+        "VARBINARY(max) NULL",
+    )
+    target = dialect("mssql", version)
+    assert target.deprecate_large_types is True  # type: ignore[attr-defined]
+    assert target._supports_nvarchar_max is True  # type: ignore[attr-defined]
+    assert target._supports_offset_fetch  # type: ignore[attr-defined]
+    assert target.supports_comments and target.supports_multivalues_insert
+
+
+def test_mssql_2008_keeps_text_ntext_and_image() -> None:
+    target = dialect("mssql", "10.0")
+    found = columns(target)
+    assert (found["body"], found["note"], found["data"]) == (
+        "TEXT NULL",
+        "NTEXT NULL",
+        "IMAGE NULL",
+    )
+    assert target.deprecate_large_types is False  # type: ignore[attr-defined]
+    assert not target._supports_offset_fetch  # type: ignore[attr-defined]
+    assert target.supports_multivalues_insert  # from 2008
+
+
+def test_mssql_2000_has_no_nvarchar_max_nor_multi_row_values() -> None:
+    target = dialect("mssql", "8.0")
+    assert target._supports_nvarchar_max is False  # type: ignore[attr-defined]
+    assert target.supports_comments is False and target.supports_multivalues_insert is False
+
+
+def test_mssql_default_schema_is_dbo() -> None:
+    assert dialect("mssql").default_schema_name == "dbo"
+
+
+# --- MySQL: 5.7, 8.0 (8.0.13 expression defaults) ---
+
+
+def test_mysql_expression_defaults_are_parenthesized_from_8_0_13() -> None:
+    # MySQL 8.0.13 accepts expressions as defaults, in parentheses
+    assert columns(dialect("mysql", "5.7.44"))["ref"] == "VARCHAR(36) DEFAULT uuid()"
+    assert columns(dialect("mysql", "8.0.12"))["ref"] == "VARCHAR(36) DEFAULT uuid()"
+    assert columns(dialect("mysql", "8.0.36"))["ref"] == "VARCHAR(36) DEFAULT (uuid())"
+    assert dialect("mysql").server_version_info >= (8, 0, 13)  # the profile's default
+
+
+def test_mysql_8_locks_for_update_of_and_knows_its_connection() -> None:
+    query = sa.select(small_table().c.id).with_for_update(of=small_table().c.id)
+    assert "FOR UPDATE OF" not in str(query.compile(dialect=dialect("mysql", "5.7.44")))
+    assert "FOR UPDATE OF entries" in str(query.compile(dialect=dialect("mysql", "8.0.36")))
+    for version in ("5.7.44", "8.0.36"):
+        target: Any = dialect("mysql", version)
+        # what the ZenML migrations failed on offline: initialize() never ran
+        assert target._connection_charset == "utf8mb4"
+        assert target._backslash_escapes is True and target._server_ansiquotes is False
+        assert target.is_mariadb is False and target._casing == 0
+        assert "ONLY_FULL_GROUP_BY" in target._sql_mode
+
+
+# --- MariaDB: 10.3 sequences, 10.5 RETURNING, 10.7 UUID; 11.x ---
+
+
+@pytest.mark.parametrize(
+    ("version", "sequences", "returning", "uuid"),
+    [
+        ("10.2.44", False, False, "CHAR(32)"),
+        ("10.3.39", True, False, "CHAR(32)"),
+        ("10.5.27", True, True, "CHAR(32)"),
+        ("10.6.20", True, True, "CHAR(32)"),
+        ("10.7.8", True, True, "UUID"),
+        ("10.11", True, True, "UUID"),
+        ("11.4.4", True, True, "UUID"),
+        ("11.8.2", True, True, "UUID"),
+    ],
+)
+def test_mariadb_versions(version: str, sequences: bool, returning: bool, uuid: str) -> None:
+    target: Any = dialect("mariadb", version)
+    assert target.is_mariadb is True
+    assert target.supports_sequences is sequences
+    assert target.insert_returning is returning
+    assert columns(target)["token"] == uuid
+    assert columns(target)["ref"] == "VARCHAR(36) DEFAULT (uuid())"  # from 10.2.1
+    assert target.delete_returning is (target.server_version_info >= (10, 0, 5))
+    assert target.supports_native_uuid is (uuid == "UUID")
+    assert target._connection_charset == "utf8mb4"
+
+
+# --- PostgreSQL 12 to 17 (and 9.6, 18, where SQLAlchemy's choices change) ---
+
+POSTGRESQL_12_TO_17 = [
+    "CREATE TABLE entries (",
+    "id INTEGER GENERATED BY DEFAULT AS IDENTITY,",
+    "published BOOLEAN DEFAULT false NOT NULL,",
+    "body TEXT,",
+    "note TEXT,",
+    "data BYTEA,",
+    "token UUID,",
+    "ref VARCHAR(36) DEFAULT uuid(),",
+    "doubled INTEGER GENERATED ALWAYS AS (id * 2) STORED,",
+    "PRIMARY KEY (id)",
+    ")",
+]
+
+
+def lines(sql: str) -> list[str]:
+    return [line.strip() for line in sql.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("version", ["12.0", "13.0", "14.0", "15.0", "16.0", "17.0"])
+def test_postgresql_12_to_17(version: str) -> None:
+    # generated columns are STORED only before PostgreSQL 18
+    assert lines(ddl(dialect("postgresql", version))) == POSTGRESQL_12_TO_17
+    target: Any = dialect("postgresql", version)
+    assert target.supports_identity_columns and target.supports_smallserial
+    assert target._backslash_escapes is False  # standard_conforming_strings is on
+    assert target._supports_jsonb_subscripting is (target.server_version_info >= (14,))
+    assert target.supports_virtual_generated_columns is False
+
+
+def test_postgresql_18_generates_virtual_columns_and_9_6_serials() -> None:
+    assert (
+        columns(dialect("postgresql", "18.0"))["doubled"] == "INTEGER GENERATED ALWAYS AS (id * 2)"
+    )
+    assert columns(dialect("postgresql", "9.6"))["id"] == "SERIAL NOT NULL"
+    assert dialect("postgresql", "9.0")._backslash_escapes is True  # type: ignore[attr-defined]
+
+
+def test_a_stored_column_warning_is_postgresql_s_own_before_18() -> None:
+    with pytest.warns(sa.exc.SAWarning, match="created as 'STORED'"):
+        str(CreateTable(small_table()).compile(dialect=dialect("postgresql", "15.0")))
+
+
+# --- SQLite: 3.35 RETURNING ---
+
+
+def test_sqlite_returning_from_3_35() -> None:
+    # SQLite's dialect decides when it is built, from the library's version
+    new, old = dialect("sqlite", "3.35"), dialect("sqlite", "3.34")
+    assert new.insert_returning and new.update_returning and new.delete_returning
+    assert not (old.insert_returning or old.update_returning or old.delete_returning)
+    assert old.dbapi is None  # the stand-in sqlite3 module is not kept
+    assert old.server_version_info == (3, 34)
+    with pytest.warns(sa.exc.SAWarning, match="older than 3.7.16"):  # SQLAlchemy's own
+        assert dialect("sqlite", "3.7.10").supports_multivalues_insert is False
+
+
+# --- a dialect the stand-in cannot answer falls back, and says so ---
+
+
+class _Curious(sa.engine.default.DefaultDialect):
+    name = "curious"
+
+    def initialize(self, connection: Any) -> None:
+        super().initialize(connection)
+        connection.exec_driver_sql("SELECT feature FROM curious_settings")
+
+
+def test_a_dialect_asking_the_unanswerable_is_only_told_the_version() -> None:
+    built = offline_dialect(_Curious, (4, 2), default_schema="app")
+    server = server_of(built)
+    assert server is not None and not server.initialized
+    assert "SELECT feature FROM curious_settings" in (server.reason or "")
+    assert built.server_version_info == (4, 2) and built.default_schema_name == "app"
+
+
+def test_the_header_says_when_a_dialect_could_not_be_initialized() -> None:
+    built = offline_dialect(_Curious, (4, 2))
+    run = DialectRun(PROFILES["postgresql"], dialect=built, server=server_of(built))
+    text = render(
+        run, Header("0", "upgrade", "x", (), (), 0), [], per_migration=False, include_prologue=False
+    ).text
+    header = text.splitlines()
+    assert (
+        header[2] == "-- Server version: 4.2 (the profile's default; --server-version sets another)"
+    )
+    assert header[3].startswith(
+        "-- sqlgen: the postgresql dialect was not initialized for this version offline "
+        "(ServerQuestion: asked 'SELECT feature FROM curious_settings')"
+    )
+
+
+# --- online: the same dialect SQLAlchemy initializes against a real server ---
+
+# what an engine's dialect has from its driver or its database, not from the server version
+NOT_FROM_THE_SERVER = {
+    "dbapi",  # the offline dialect has no driver
+    "dbapi_version",
+    "paramstyle",  # offline: named, as Alembic's --sql
+    "positional",
+    "compiler_linting",  # create_engine() turns linting on
+    "supports_server_side_cursors",  # the MySQL drivers' cursor classes
+    "default_schema_name",  # MySQL/MariaDB: the connected database's name
+    "_psycopg_adapters_map",
+}
+
+
+def _simple(value: Any) -> bool:
+    return isinstance(value, bool | int | float | str | tuple | type(None))
+
+
+def assert_initialized_alike(online: Dialect, offline: Dialect) -> None:
+    """Every plain attribute initialize() set online has the same value offline."""
+    differ = {}
+    for name, value in vars(online).items():
+        if name in NOT_FROM_THE_SERVER or not _simple(value):
+            continue
+        mine = getattr(offline, name, "<missing>")
+        if mine != value:
+            differ[name] = (value, mine)
+    assert differ == {}, f"online != offline: {differ}"
+    assert type(online.identifier_preparer) is type(offline.identifier_preparer)
+    assert online.identifier_preparer.reserved_words == offline.identifier_preparer.reserved_words
+    assert ddl(online) == ddl(offline)
+
+
+@pytest.mark.postgres
+def test_postgresql_15_online_and_offline_alike(
+    postgres_server: PostgresServer, new_database: Callable[[], str]
+) -> None:
+    engine = sa.create_engine(postgres_server.url(new_database()))
+    try:
+        with engine.connect():  # the first connection runs initialize()
+            pass
+        online = engine.dialect
+        assert online.server_version_info is not None
+        assert online.server_version_info[0] == 15
+        offline = dialect("postgresql", ".".join(map(str, online.server_version_info)))
+        assert type(online) is type(offline)
+        assert_initialized_alike(online, offline)
+        # the profile's default compiles the same DDL as the real 15.x
+        assert ddl(dialect("postgresql")) == ddl(online)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def maria_server() -> Iterator[MariaDBServer]:
+    try:
+        installation = mariadb_server.locate()
+    except MariaDBNotFound as exc:
+        require(str(exc))
+        raise  # not reached: require() skips or fails
+    with mariadb_server.throwaway_server(installation) as server:
+        yield server
+
+
+def test_mariadb_online_and_offline_alike(maria_server: MariaDBServer) -> None:
+    database = maria_server.create_database()
+    # SQLAlchemy's MariaDB dialect, as the profile's, through the server's driver
+    url = maria_server.url(database).replace("mysql+pymysql://", "mariadb+pymysql://", 1)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect():
+            pass
+        online = engine.dialect
+        assert online.is_mariadb  # type: ignore[attr-defined]
+        version = ".".join(map(str, online.server_version_info or ()))
+        offline = dialect("mariadb", version)
+        assert_initialized_alike(online, offline)
+        major_minor = online.server_version_info[:2]  # type: ignore[index]
+        assert ddl(dialect("mariadb", ".".join(map(str, major_minor)))) == ddl(online)
+    finally:
+        engine.dispose()
+        maria_server.drop_database(database)
+
+
+# --- the script says which server version it is for ---
+
+MIGRATION = """
+op.create_table(
+    "entries",
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("published", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("body", sa.Text),
+)
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    source = revision_source("a1b2c3d4e5f6", None, MIGRATION, 'op.drop_table("entries")')
+    return make_project(tmp_path / "p", {"0001_a1b2c3d4e5f6.py": source})
+
+
+def test_the_header_names_the_profile_s_default_version(
+    cli: Callable[..., Result], project: Path
+) -> None:
+    result = cli("-p", project, "upgrade", "base:heads", "-d", "oracle", "--stdout")
+    assert result.exit_code == 0, result.output
+    header = result.stdout.splitlines()[2]
+    assert (
+        header == "-- Server version: 19.0 (the profile's default; --server-version sets another)"
+    )
+    assert "published SMALLINT DEFAULT 0 NOT NULL" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "expected"),
+    [
+        ("oracle", "23.0", "published BOOLEAN DEFAULT 0 NOT NULL"),
+        ("oracle", "11.2", "id INTEGER NOT NULL"),
+        ("mssql", "10.0", "body TEXT NULL"),
+        ("mssql", "15.0", "body VARCHAR(max) NULL"),
+    ],
+)
+def test_server_version_option_changes_the_sql(
+    cli: Callable[..., Result], project: Path, name: str, version: str, expected: str
+) -> None:
+    result = cli(
+        "-p", project, "upgrade", "base:heads", "-d", name, "--server-version", version, "--stdout"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"-- Server version: {version} (--server-version)" in result.stdout.splitlines()
+    assert expected in result.stdout
+
+
+CHARSET = """
+bind = op.get_bind()
+# what the ZenML migrations met offline: MySQL's dialect before initialize() had no
+# _connection_charset
+op.execute(f"ALTER DATABASE CHARACTER SET {bind.dialect._connection_charset}")
+"""
+
+
+def test_a_migration_reads_what_initialize_sets(cli: Callable[..., Result], tmp_path: Path) -> None:
+    source = revision_source("c0ffee000001", None, CHARSET)
+    project = make_project(tmp_path / "charset", {"0001_c0ffee000001.py": source})
+    for name in ("mysql", "mariadb"):
+        result = cli("-p", project, "upgrade", "base:heads", "-d", name, "--stdout")
+        assert result.exit_code == 0, result.output
+        assert "ALTER DATABASE CHARACTER SET utf8mb4;" in result.stdout
