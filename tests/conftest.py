@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sqlgen.cli import main
+from sqlgen.verify import mariadb_server
+from sqlgen.verify.mariadb_server import MariaDBNotFound, MariaDBServer
 from sqlgen.verify.postgres_server import (
     Installation,
     PostgresNotFound,
@@ -115,3 +117,15 @@ def new_database(postgres_server: PostgresServer) -> Iterator[Callable[[], str]]
     yield make
     for name in made:
         postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def maria_server() -> Iterator[MariaDBServer]:
+    """A throwaway MariaDB server for the module's tests."""
+    try:
+        installation = mariadb_server.locate()
+    except MariaDBNotFound as exc:
+        require(str(exc))
+        raise  # not reached: require() skips or fails
+    with mariadb_server.throwaway_server(installation) as server:
+        yield server

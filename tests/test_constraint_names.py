@@ -22,10 +22,8 @@ from sqlgen.dialects import ConstraintNames, Profile
 from sqlgen.errors import ConfigError
 from sqlgen.model import ModelInspector, SchemaModel, apply_operation, apply_sql
 from sqlgen.runtime.runner import build_dialect
-from sqlgen.verify import mariadb_server
-from sqlgen.verify.mariadb_server import MariaDBNotFound, MariaDBServer
+from sqlgen.verify.mariadb_server import MariaDBServer
 from sqlgen.verify.postgres_server import PostgresServer
-from tests.conftest import require
 
 PROFILES = dialects.load_profiles()
 
@@ -117,17 +115,6 @@ def pg(new_database: Callable[[], str], postgres_server: PostgresServer) -> Iter
             yield Both(connection, PROFILES["postgresql"])
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def maria_server() -> Iterator[MariaDBServer]:
-    try:
-        installation = mariadb_server.locate()
-    except MariaDBNotFound as exc:
-        require(str(exc))
-        raise  # not reached: require() skips or fails
-    with mariadb_server.throwaway_server(installation) as server:
-        yield server
 
 
 @pytest.fixture

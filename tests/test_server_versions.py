@@ -12,7 +12,7 @@ others, with SQLAlchemy's documented behaviour (cited per test).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,8 @@ from sqlgen.dialects import parse_version
 from sqlgen.render.script import Header, render
 from sqlgen.runtime.runner import build_dialect
 from sqlgen.runtime.server import offline_dialect, server_of
-from sqlgen.verify import mariadb_server
-from sqlgen.verify.mariadb_server import MariaDBNotFound, MariaDBServer
+from sqlgen.verify.mariadb_server import MariaDBServer
 from sqlgen.verify.postgres_server import PostgresServer
-from tests.conftest import require
 from tests.projects import make_project, revision_source
 
 PROFILES = dialects.load_profiles()
@@ -379,17 +377,6 @@ def test_postgresql_15_online_and_offline_alike(
         assert ddl(dialect("postgresql")) == ddl(online)
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def maria_server() -> Iterator[MariaDBServer]:
-    try:
-        installation = mariadb_server.locate()
-    except MariaDBNotFound as exc:
-        require(str(exc))
-        raise  # not reached: require() skips or fails
-    with mariadb_server.throwaway_server(installation) as server:
-        yield server
 
 
 def test_mariadb_online_and_offline_alike(maria_server: MariaDBServer) -> None:

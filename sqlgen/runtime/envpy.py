@@ -24,7 +24,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from sqlgen.errors import EnvPyError, MetadataImportError, UsageError
+from sqlgen.errors import EnvPyError, MetadataImportError, UsageError, line_in
 
 T = TypeVar("T")
 
@@ -69,7 +69,6 @@ class Environment:
     config: Config
     runs: tuple[MigrationRun, ...] = ()
     env_py: Path | None = None  # None: env.py was not run
-    statements: tuple[str, ...] = field(default=())
     project_root: Path | None = None
 
     def around(self, work: Callable[[], T]) -> T:
@@ -295,14 +294,6 @@ class _Interception:
         )
 
 
-def _failure_line(env_py: Path, exc: BaseException) -> int | None:
-    line = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if Path(frame.filename) == env_py:
-            line = frame.lineno
-    return line
-
-
 def _execute(
     config: Config,
     script_location: Path,
@@ -323,7 +314,7 @@ def _execute(
         if hand_over is not None and interception.recorded:
             raise  # sqlgen's own run failed inside run_migrations(): not env.py's doing
         reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-        raise EnvPyError(env_py, _failure_line(env_py, exc), reason) from exc
+        raise EnvPyError(env_py, line_in(env_py, exc), reason) from exc
     if not interception.recorded:
         raise EnvPyError(
             env_py,
