@@ -66,15 +66,25 @@ def digest_of(*parts: object) -> str:
 
 @cache
 def sqlgen_source() -> str:
-    """sha256 of sqlgen's own code and profiles: an edited checkout is a new version."""
+    """sha256 of sqlgen's own code and profiles: an edited checkout is a new version.
+
+    Each file counts by its size and modification time, as Python's own bytecode
+    cache decides whether a module changed: reading all of sqlgen on every warm run
+    would cost more than the rest of it.
+    """
     from importlib import resources
 
     found = []
     for package in ("sqlgen", "sqlgen.profiles"):
         folder = Path(str(resources.files(package)))
         for path in sorted(folder.rglob("*")):
-            if path.suffix in {".py", ".toml"} and path.is_file():
-                found.append((package, path.relative_to(folder).as_posix(), file_digest(path)))
+            if path.suffix in {".py", ".toml"}:
+                try:
+                    stat = path.stat()
+                except OSError:
+                    continue
+                name = path.relative_to(folder).as_posix()
+                found.append((package, name, stat.st_size, stat.st_mtime_ns))
     return digest_of(found)
 
 

@@ -496,12 +496,30 @@ def test_mariadb_counts_names_made_by_raw_sql(maria: Both) -> None:
 
 
 def test_dialects_without_a_deterministic_rule_keep_constraints_unnamed() -> None:
-    for name in ("sqlite", "mssql", "mysql", "oracle", "duckdb"):
+    for name in ("sqlite", "mssql", "oracle", "duckdb"):
         assert PROFILES[name].constraint_names is None, name
     model = SchemaModel(naming=None)
     apply_sql(model, "CREATE TABLE t (a INTEGER UNIQUE, CHECK (a > 0))", "postgres")
     table = model.tables[(None, "t")]
     assert table.uniques[0].name is None and table.checks[0].name is None
+
+
+def test_mysql_names_foreign_and_unique_keys_as_innodb_but_leaves_checks_unnamed() -> None:
+    rules = PROFILES["mysql"].constraint_names
+    assert rules is not None and rules.family == "mariadb"
+    model = SchemaModel(naming=rules)
+    apply_sql(model, "CREATE TABLE parent (id INTEGER PRIMARY KEY)", "mysql")
+    apply_sql(
+        model,
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, p INTEGER, q INTEGER, UNIQUE (q), "
+        "FOREIGN KEY (p) REFERENCES parent (id), CHECK (p <> q))",
+        "mysql",
+    )
+    apply_sql(model, "ALTER TABLE child ADD FOREIGN KEY (q) REFERENCES parent (id)", "mysql")
+    table = model.tables[(None, "child")]
+    assert [f.name for f in table.foreign_keys] == ["child_ibfk_1", "child_ibfk_2"]
+    assert [u.name for u in table.uniques] == ["q"]
+    assert [c.name for c in table.checks] == [None]
 
 
 @pytest.mark.parametrize(

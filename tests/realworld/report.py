@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from tests.realworld.limits import KINDS, Limit, explaining, load_limits
 from tests.realworld.suite import DIRECTIONS, MODES, RangeResult, Results
 
 PASS_TARGET = 0.85  # share of all ranges sqlgen --data-reads=empty must complete
@@ -73,8 +74,16 @@ def cause(reason: str) -> str:
     return " ".join(text.split())[:200]
 
 
-def _reasons(r: RangeResult) -> str:
-    parts = []
+def limits_of(r: RangeResult, limits: list[Limit]) -> list[Limit]:
+    """The reviewed limits that explain why empty mode does not complete `r`."""
+    empty = r.sqlgen["empty"]
+    if empty.ok:
+        return []
+    return explaining(limits, r.project, r.dialect, r.direction, empty.errors or [empty.reason])
+
+
+def _reasons(r: RangeResult, limits: list[Limit]) -> str:
+    parts = [f"**{lim.kind}** (`{lim.id}`)" for lim in limits_of(r, limits)]
     if not r.alembic.ok:
         parts.append(f"alembic: {r.alembic.reason[:200]}")
     for mode in MODES:
@@ -111,6 +120,13 @@ def totals(results: Results) -> dict[str, int]:
 def document(results: Results) -> list[str]:
     t = totals(results)
     n = t["ranges"] or 1
+    limits = load_limits()
+    kinds: Counter[str] = Counter()
+    for r in results.ranges:
+        if not r.sqlgen["empty"].ok:
+            found = limits_of(r, limits)
+            kinds[found[0].kind if found else "no reviewed reason"] += 1
+    why = ", ".join(f"{kind} {kinds[kind]}" for kind in (*KINDS, "no reviewed reason"))
     lines = [
         "# Real-world suite: sqlgen against `alembic --sql` on public migration histories",
         "",
@@ -127,6 +143,8 @@ def document(results: Results) -> list[str]:
         f"- sqlgen (strict) completes: **{t['strict']}** ({100 * t['strict'] / n:.0f}%)",
         f"- sqlgen `--data-reads=empty` completes: **{t['empty']}** "
         f"({100 * t['empty'] / n:.0f}%; target ≥ {100 * PASS_TARGET:.0f}%)",
+        f"- not completed with `--data-reads=empty`: **{n - t['empty']}**: {why} "
+        "(tests/realworld/limits.toml; see *Why the rest cannot be done*)",
         f"- ranges Alembic completes and sqlgen (strict) does not: **{t['alembic_only']}**",
         f"- ranges both complete, with the same tokens: **{t['same']}**; "
         f"with different tokens: **{t['differ']}**",
@@ -149,8 +167,9 @@ def document(results: Results) -> list[str]:
         lines.append(
             f"| {r.project} | {r.version} | {r.dialect} | {r.direction} | {_yes(r.alembic.ok)} "
             f"| {_yes(r.sqlgen['strict'].ok)} | {_yes(r.sqlgen['empty'].ok)} | {_cell(_same(r))} "
-            f"| {_cell(short(r.verify) or '—', 200)} | {_reasons(r)} |"
+            f"| {_cell(short(r.verify) or '—', 200)} | {_reasons(r, limits)} |"
         )
+    lines += _limits(results, limits)
     lines += _causes(results)
     lines += _timings(results)
     if results.allowances:
@@ -159,6 +178,27 @@ def document(results: Results) -> list[str]:
         lines.append("")
         lines.append("(tests/realworld/differences.toml says where each applies.)")
     lines.append("")
+    return lines
+
+
+def _limits(results: Results, limits: list[Limit]) -> list[str]:
+    lines = [
+        "",
+        "## Why the rest cannot be done",
+        "",
+        "Reviewed reasons (tests/realworld/limits.toml); each explains a range only while one "
+        "of its failures says so.",
+        "",
+        "| reason | kind | ranges | why |",
+        "| --- | --- | --- | --- |",
+    ]
+    for lim in limits:
+        used = [
+            f"{r.project} {r.dialect} {r.direction}"
+            for r in results.ranges
+            if lim in limits_of(r, limits)
+        ]
+        lines.append(f"| `{lim.id}` | {lim.kind} | {', '.join(used) or '—'} | {lim.reason} |")
     return lines
 
 
