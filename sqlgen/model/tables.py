@@ -8,9 +8,14 @@ and for printing CREATE statements.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import ClauseElement, TextClause, UnaryExpression
@@ -62,15 +67,40 @@ def fresh_type(type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> TypeEngine[Any
     return instance.copy()
 
 
+# The dialect the migrations run for. The model keeps an expression (a server default,
+# computed column, CHECK condition, index expression or predicate) as the SQL that dialect
+# compiles it to, which is what its database holds and reflection gives back: a SQLite
+# batch rebuild or `sqlgen schema` then writes `CURRENT_TIMESTAMP` and `0` where the
+# migration said func.now() and false(), not the generic `now()` and `false`.
+_EXPRESSION_DIALECT: ContextVar[Dialect | None] = ContextVar("expression_dialect", default=None)
+
+
+@contextmanager
+def expressions_for(dialect: Dialect) -> Iterator[None]:
+    """Within: the model keeps expressions as `dialect` compiles them."""
+    token = _EXPRESSION_DIALECT.set(dialect)
+    try:
+        yield
+    finally:
+        _EXPRESSION_DIALECT.reset(token)
+
+
 def sql_text(element: object) -> str:
-    """SQL for a default, CHECK condition or index expression, with literals inline."""
+    """SQL for a default, CHECK condition or index expression, with literals inline,
+    compiled for the dialect of the run (see expressions_for); text stays as written."""
     if isinstance(element, str):
         return element
     if isinstance(element, TextClause):
         return element.text
     if isinstance(element, ClauseElement):
-        compiled = element.compile(compile_kwargs={"literal_binds": True, "include_table": False})
-        return str(compiled)
+        kwargs = {"literal_binds": True, "include_table": False}
+        dialect = _EXPRESSION_DIALECT.get()
+        if dialect is not None:
+            try:
+                return str(element.compile(dialect=dialect, compile_kwargs=kwargs))
+            except (SQLAlchemyError, NotImplementedError, TypeError):
+                pass  # the dialect cannot write it inline: its DDL will say so
+        return str(element.compile(compile_kwargs=kwargs))
     return str(element)
 
 

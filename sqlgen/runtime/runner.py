@@ -46,7 +46,7 @@ from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.fingerprint import digest_of, file_digest
 from sqlgen.model import SchemaModel, Uncertainty, create_table
 from sqlgen.model.delta import ModelDelta, chained, initial_state
-from sqlgen.model.tables import from_table
+from sqlgen.model.tables import expressions_for, from_table
 from sqlgen.render.compile import compile_statement
 from sqlgen.runtime.capture import (
     CaptureConnection,
@@ -251,18 +251,19 @@ class _Run:
         self,
         profile: Profile,
         settings: RunSettings,
+        dialect: Dialect,
         cache: DialectCache | None = None,
         lazy_model: bool = False,
     ) -> None:
         self.profile = profile
         self.settings = settings
-        dialect = build_dialect(profile, settings.server_version)
         self.recorder = Recorder(dialect, settings.data_reads, _translation(settings, profile))
         # constraints created unnamed get the names this dialect's database gives them
         self.recorder.model = SchemaModel(
             default_schema=profile.default_schema, naming=profile.constraint_names
         )
         self.recorder.sqlglot_dialect = profile.sqlglot
+        self.recorder.corrections = profile.corrections
         self.environment = _environment(settings)
         self.context = _migration_context(
             self.recorder.dialect, profile, settings, self.recorder, self.environment
@@ -548,7 +549,22 @@ def run_dialect(
     memory, and steps taken from the cache need not replay what they did to the
     model unless a later step runs.
     """
-    run = _Run(profile, settings, cache, lazy_model=lean)
+    dialect = build_dialect(profile, settings.server_version)
+    with expressions_for(dialect):
+        run = _Run(profile, settings, dialect, cache, lazy_model=lean)
+        return _run_dialect(run, steps, starts_at_base, profile, settings, seed, on_step, lean)
+
+
+def _run_dialect(
+    run: _Run,
+    steps: Sequence[StepLike],
+    starts_at_base: bool,
+    profile: Profile,
+    settings: RunSettings,
+    seed: Sequence[StepLike],
+    on_step: Callable[[], None] | None,
+    lean: bool,
+) -> DialectRun:
     translation = run.recorder.translation
     result = DialectRun(profile, translation.source_name if translation else None)
     result.dialect = run.recorder.dialect
