@@ -200,8 +200,13 @@ class StepStore:
 
 
 def transpiled_items(items: Iterable[Item]) -> tuple[Item, ...]:
-    """The items sqlglot translated, without their operation objects (they belong to the run)."""
-    return tuple(replace(i, operation=None) for i in items if i.transpiled_from is not None)
+    """The items sqlglot translated or a correction wrote, without their operation objects
+    (they belong to the run): the manifest lists them."""
+    return tuple(
+        replace(i, operation=None)
+        for i in items
+        if i.transpiled_from is not None or i.corrected is not None
+    )
 
 
 @dataclass(frozen=True)

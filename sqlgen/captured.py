@@ -74,6 +74,7 @@ class Item:
     operation: object | None = None  # the alembic MigrateOperation being invoked, if any
     version: bool = False  # version-table bookkeeping, not the migration's own SQL
     transpiled_from: str | None = None  # the raw source-dialect SQL sqlglot translated
+    corrected: str | None = None  # the profile's correction that wrote this statement
 
 
 def one_line(text: str) -> str:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+from sqlgen.corrections import CORRECTIONS
 from sqlgen.errors import ConfigError, UnknownDialect
 
 PROFILE_PACKAGE = "sqlgen.profiles"
@@ -124,6 +125,9 @@ class Profile:
     verify: str = "none"
     # the names the database gives unnamed constraints; None: the model keeps them unnamed
     constraint_names: ConstraintNames | None = None
+    # reviewed corrections of SQL the dialect package compiles but the engine rejects
+    # (their ids: sqlgen.corrections.CORRECTIONS)
+    corrections: tuple[str, ...] = ()
     source: str = ""
 
 
@@ -147,6 +151,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "verify": str,
     "version_table": dict,
     "constraint_names": dict,
+    "corrections": list,
 }
 
 
@@ -169,6 +174,13 @@ def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
         if not isinstance(value, expected):
             raise ConfigError(Path(source), f"{key!r} has the wrong type ({type(value).__name__})")
     version_table = data.get("version_table", {})
+    corrections = tuple(data.get("corrections", ()))
+    known = _known_corrections()
+    for name in corrections:
+        if name not in known:
+            raise ConfigError(
+                Path(source), f"unknown correction {name!r} (known: {', '.join(sorted(known))})"
+            )
     try:
         server_version = parse_version(data["server_version"]) if "server_version" in data else ()
     except ValueError as exc:
@@ -194,8 +206,13 @@ def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
         constraint_names=constraint_names_from(data["constraint_names"], source)
         if "constraint_names" in data
         else None,
+        corrections=corrections,
         source=source,
     )
+
+
+def _known_corrections() -> frozenset[str]:
+    return frozenset(CORRECTIONS)
 
 
 def _builtin_files() -> Iterable[tuple[str, bytes]]:

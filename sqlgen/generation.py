@@ -257,6 +257,17 @@ def _dialect_section(run: DialectRun, whole: Rendered) -> dict[str, Any]:
             for item in s.items
             if item.transpiled_from is not None
         ],
+        "corrections": [
+            {
+                "revision": s.step.revision.revision,
+                "line": item.line,
+                "correction": item.corrected,
+                "sql": item.sql,
+            }
+            for s in run.steps
+            for item in s.items
+            if item.corrected is not None
+        ],
         "data_reads_empty": [
             {"revision": s.step.revision.revision, "line": r.line, "sql": r.summary()}
             for s in run.steps

@@ -46,6 +46,7 @@ RANKS = {
     "sqlgen.dialects": 6,
     "sqlgen.errors": 6,
     "sqlgen.dialect_sql": 6,
+    "sqlgen.corrections": 6,
     "sqlgen.model": 6,
     "sqlgen": 6,
 }

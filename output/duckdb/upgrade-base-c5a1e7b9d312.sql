@@ -12,8 +12,11 @@ CREATE TABLE alembic_version (
 
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
+-- sqlgen: correction serial-as-sequence (dialects/duckdb.toml): the dialect writes SERIAL, which this engine rejects; a sequence and a nextval() default do what SERIAL does (a downgrade's DROP TABLE leaves the sequence, which the next upgrade reuses)
+CREATE SEQUENCE IF NOT EXISTS customers_id_seq;
+
 CREATE TABLE customers (
-    id VARCHAR(36) NOT NULL,
+    id INTEGER DEFAULT nextval('customers_id_seq') NOT NULL,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -41,9 +44,12 @@ WHERE
 
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
+-- sqlgen: correction serial-as-sequence (dialects/duckdb.toml): the dialect writes SERIAL, which this engine rejects; a sequence and a nextval() default do what SERIAL does (a downgrade's DROP TABLE leaves the sequence, which the next upgrade reuses)
+CREATE SEQUENCE IF NOT EXISTS orders_id_seq;
+
 CREATE TABLE orders (
-    id VARCHAR(36) NOT NULL,
-    customer_id VARCHAR(36) NOT NULL,
+    id INTEGER DEFAULT nextval('orders_id_seq') NOT NULL,
+    customer_id INTEGER NOT NULL,
     status VARCHAR(20) DEFAULT 'new' NOT NULL,
     placed_at TIMESTAMP WITHOUT TIME ZONE,
     PRIMARY KEY (id),
@@ -59,7 +65,7 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -127,9 +133,12 @@ WHERE
 
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
+-- sqlgen: correction serial-as-sequence (dialects/duckdb.toml): the dialect writes SERIAL, which this engine rejects; a sequence and a nextval() default do what SERIAL does (a downgrade's DROP TABLE leaves the sequence, which the next upgrade reuses)
+CREATE SEQUENCE IF NOT EXISTS audit_events_id_seq;
+
 CREATE TABLE audit_events (
-    id VARCHAR(36) NOT NULL,
-    order_id VARCHAR(36),
+    id INTEGER DEFAULT nextval('audit_events_id_seq') NOT NULL,
+    order_id INTEGER,
     kind VARCHAR(40) NOT NULL,
     detail TEXT,
     recorded_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -138,16 +147,11 @@ CREATE TABLE audit_events (
 );
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE

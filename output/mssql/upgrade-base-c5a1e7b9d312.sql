@@ -14,7 +14,7 @@ GO
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL IDENTITY,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -49,8 +49,8 @@ GO
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id VARCHAR(36) NOT NULL,
-    customer_id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL IDENTITY,
+    customer_id INTEGER NOT NULL,
     status VARCHAR(20) NOT NULL DEFAULT 'new',
     placed_at DATETIME NULL,
     PRIMARY KEY (id),
@@ -71,7 +71,7 @@ GO
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -161,8 +161,8 @@ GO
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
 CREATE TABLE audit_events (
-    id VARCHAR(36) NOT NULL,
-    order_id VARCHAR(36) NULL,
+    id INTEGER NOT NULL IDENTITY,
+    order_id INTEGER NULL,
     kind VARCHAR(40) NOT NULL,
     detail VARCHAR(max) NULL,
     recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -172,16 +172,11 @@ CREATE TABLE audit_events (
 GO
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 GO
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'

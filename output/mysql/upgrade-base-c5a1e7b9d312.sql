@@ -11,7 +11,7 @@ CREATE TABLE alembic_version (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL AUTO_INCREMENT,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -40,14 +40,12 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id VARCHAR(36) NOT NULL,
-    customer_id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL AUTO_INCREMENT,
+    customer_id INTEGER NOT NULL,
     status VARCHAR(20) NOT NULL DEFAULT 'new',
     placed_at DATETIME,
     PRIMARY KEY (id),
-    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (
-        id
-    )
+    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY(customer_id) REFERENCES customers (id)
 );
 
 CREATE INDEX ix_orders_customer_id ON orders (customer_id);
@@ -59,7 +57,7 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -128,8 +126,8 @@ WHERE
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
 CREATE TABLE audit_events (
-    id VARCHAR(36) NOT NULL,
-    order_id VARCHAR(36),
+    id INTEGER NOT NULL AUTO_INCREMENT,
+    order_id INTEGER,
     kind VARCHAR(40) NOT NULL,
     detail TEXT,
     recorded_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -138,16 +136,11 @@ CREATE TABLE audit_events (
 );
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE

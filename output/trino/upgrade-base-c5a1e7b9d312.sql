@@ -11,11 +11,11 @@ CREATE TABLE alembic_version (
 
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
--- sqlgen: warning at line 20: SAWarning: Trino does not support PRIMARY KEY constraints. Constraint will be ignored.
--- sqlgen: warning at line 20: SAWarning: Trino does not support UNIQUE constraints. Constraint will be ignored.
+-- sqlgen: warning at line 18: SAWarning: Trino does not support PRIMARY KEY constraints. Constraint will be ignored.
+-- sqlgen: warning at line 18: SAWarning: Trino does not support UNIQUE constraints. Constraint will be ignored.
 
 CREATE TABLE customers (
-    id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
@@ -46,8 +46,8 @@ WHERE
 -- sqlgen: warning at line 18: SAWarning: Trino does not support FOREIGN KEY constraints. Constraint will be ignored.
 
 CREATE TABLE orders (
-    id VARCHAR(36) NOT NULL,
-    customer_id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL,
+    customer_id INTEGER NOT NULL,
     status VARCHAR(20) DEFAULT 'new' NOT NULL,
     placed_at TIMESTAMP
 );
@@ -64,7 +64,7 @@ WHERE
 -- sqlgen: warning at line 18: SAWarning: Trino does not support FOREIGN KEY constraints. Constraint will be ignored.
 
 CREATE TABLE order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price DECIMAL(10, 2) NOT NULL,
@@ -133,24 +133,19 @@ WHERE
 -- sqlgen: warning at line 18: SAWarning: Trino does not support FOREIGN KEY constraints. Constraint will be ignored.
 
 CREATE TABLE audit_events (
-    id VARCHAR(36) NOT NULL,
-    order_id VARCHAR(36),
+    id INTEGER NOT NULL,
+    order_id INTEGER,
     kind VARCHAR(40) NOT NULL,
     detail VARCHAR,
     recorded_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE

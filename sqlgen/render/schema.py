@@ -23,6 +23,7 @@ from sqlalchemy.schema import (
 from sqlalchemy.types import NullType
 
 from sqlgen.captured import one_line
+from sqlgen.corrections import correct, correction_note
 from sqlgen.dialects import Profile
 from sqlgen.model import SchemaModel, TableModel, to_metadata
 from sqlgen.model.tables import build_table
@@ -85,9 +86,16 @@ def render_statements(statements: Sequence[Any], profile: Profile, dialect: Dial
     """Each statement compiled and laid out, with the dialect's terminator and separator."""
     texts = []
     for statement in statements:
-        text = lay_out(compile_statement(statement, dialect), profile.sqlglot).text
-        text += profile.terminator
-        texts.append(f"{text}\n{profile.batch_separator}" if profile.batch_separator else text)
+        corrected = correct(compile_statement(statement, dialect), profile.corrections)
+        note = ""
+        if corrected.applied:
+            note = f"-- {correction_note(', '.join(corrected.applied), profile.name)}\n"
+        for sql in corrected.statements:
+            text = lay_out(sql, profile.sqlglot).text + profile.terminator
+            if profile.batch_separator:
+                text += f"\n{profile.batch_separator}"
+            texts.append(note + text)
+            note = ""
     return texts
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlgen.captured import DialectRun, Item, StepCapture, StepText, Warning_, one_line
+from sqlgen.corrections import correction_note
 from sqlgen.dialects import Profile
 from sqlgen.render.layout import KEPT_OUTCOMES, lay_out
 
@@ -54,6 +55,8 @@ class _Writer:
     source_dialect: str | None
     blocks: list[str] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    # (correction, line, operation) of the previous statement, if a correction wrote it
+    last_correction: tuple[str, int | None, int] | None = None
 
     def comments(self, lines: Sequence[str]) -> None:
         if lines:
@@ -99,6 +102,14 @@ class _Writer:
                     f"sqlgen: translated by sqlglot from {self.source_dialect} "
                     f"(line {item.line}): {item.transpiled_from}"
                 )
+            elif item.corrected is not None:
+                # one note for the statements one correction wrote from one statement
+                group = (item.corrected, item.line, id(item.operation))
+                if group != self.last_correction:
+                    note = correction_note(item.corrected, self.profile.name)
+            self.last_correction = (
+                None if item.corrected is None else (item.corrected, item.line, id(item.operation))
+            )
             self.statement(item.sql, note)
         elif item.kind == "raw":
             self.raw(item.sql)

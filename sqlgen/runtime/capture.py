@@ -57,6 +57,7 @@ from sqlgen.captured import (
     comment_line,
     one_line,
 )
+from sqlgen.corrections import correct
 from sqlgen.model import ModelInspector, SchemaModel, TableModel, apply_operation, apply_sql
 from sqlgen.model.apply import understands
 from sqlgen.model.tables import from_table
@@ -133,6 +134,7 @@ class Recorder:
     # the schema as the run has left it so far, in the dialect `sqlglot_dialect` reads
     model: SchemaModel = field(default_factory=SchemaModel)
     sqlglot_dialect: str = ""
+    corrections: tuple[str, ...] = ()  # the profile's reviewed corrections (sqlgen.corrections)
     revision: str = ""
     batched: list[OperationCall] = field(default_factory=list)  # of the open batch block
     savepoints: int = 0  # opened by the revision so far: names them as SQLAlchemy does
@@ -193,7 +195,16 @@ class Recorder:
                 origin, sql = sql, translated.sql
         operation = self.operations[-1] if self.operations else None
         line = self.line()
-        self.items.append(Item("statement", sql, line, operation, version, origin))
+        corrected = correct(sql, self.corrections) if not raw else None
+        if corrected is not None and corrected.applied:
+            applied = ", ".join(corrected.applied)
+            for statement in corrected.statements:
+                self.items.append(
+                    Item("statement", statement, line, operation, version, None, applied)
+                )
+        else:
+            self.items.append(Item("statement", sql, line, operation, version, origin))
+        # the model reads what the dialect compiled (the correction keeps its meaning)
         if not version and _changes_schema_as_sql(operation):
             self.apply_sql(sql, line)
 

@@ -1,7 +1,5 @@
 """create customers
 
-Customer ids are UUIDs the application assigns.
-
 Revision ID: 3c1f0a9d2b11
 Revises:
 Create Date: 2026-01-12 09:14:02
@@ -19,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "customers",
-        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("email", sa.String(255), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column(

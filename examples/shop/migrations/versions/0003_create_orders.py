@@ -17,8 +17,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "orders",
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("customer_id", sa.String(36), nullable=False),
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(20), server_default="new", nullable=False),
         sa.Column("placed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -17,8 +17,8 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "audit_events",
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("order_id", sa.String(36), nullable=True),
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("order_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
         sa.Column(
@@ -32,9 +32,8 @@ def upgrade() -> None:
         ),
     )
     op.execute(
-        "INSERT INTO audit_events (id, kind, detail) "
-        "VALUES ('6f1c2a9e-0000-4000-8000-000000000001', 'schema', "
-        "'audit log started; earlier orders are not covered')"
+        "INSERT INTO audit_events (kind, detail) "
+        "VALUES ('schema', 'audit log started; earlier orders are not covered')"
     )
 
 

@@ -10,7 +10,7 @@ CREATE TABLE `alembic_version` (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE `customers` (
-    `id` STRING(36) NOT NULL,
+    `id` INT64 NOT NULL,
     `email` STRING(255) NOT NULL,
     `name` STRING(100) NOT NULL,
     `created_at` DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL
@@ -35,8 +35,8 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE `orders` (
-    `id` STRING(36) NOT NULL,
-    `customer_id` STRING(36) NOT NULL,
+    `id` INT64 NOT NULL,
+    `customer_id` INT64 NOT NULL,
     `status` STRING(20) DEFAULT 'new' NOT NULL,
     `placed_at` DATETIME
 );
@@ -50,7 +50,7 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE `order_items` (
-    `order_id` STRING(36) NOT NULL,
+    `order_id` INT64 NOT NULL,
     `product_id` INT64 NOT NULL,
     `quantity` INT64 NOT NULL,
     `unit_price` NUMERIC(10, 2) NOT NULL,
@@ -116,24 +116,19 @@ WHERE
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
 CREATE TABLE `audit_events` (
-    `id` STRING(36) NOT NULL,
-    `order_id` STRING(36),
+    `id` INT64 NOT NULL,
+    `order_id` INT64,
     `kind` STRING(40) NOT NULL,
     `detail` STRING,
     `recorded_at` DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 
 UPDATE `alembic_version` SET `version_num` = '7e3c9a0f5b11'
 WHERE

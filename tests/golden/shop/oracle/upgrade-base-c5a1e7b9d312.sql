@@ -12,14 +12,12 @@ CREATE TABLE alembic_version (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id VARCHAR2(36 CHAR) NOT NULL,
+    id INTEGER NOT NULL,
     email VARCHAR2(255 CHAR) NOT NULL,
     name VARCHAR2(100 CHAR) NOT NULL,
     created_at DATE DEFAULT CURRENT_TIMESTAMP NOT NULL,
     PRIMARY KEY (id),
-    CONSTRAINT uq_customers_email UNIQUE (
-        email
-    )
+    CONSTRAINT uq_customers_email UNIQUE (email)
 )
 /
 
@@ -47,14 +45,12 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id VARCHAR2(36 CHAR) NOT NULL,
-    customer_id VARCHAR2(36 CHAR) NOT NULL,
+    id INTEGER NOT NULL,
+    customer_id INTEGER NOT NULL,
     status VARCHAR2(20 CHAR) DEFAULT 'new' NOT NULL,
     placed_at DATE,
     PRIMARY KEY (id),
-    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (
-        id
-    )
+    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY(customer_id) REFERENCES customers (id)
 )
 /
 
@@ -69,7 +65,7 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id VARCHAR2(36 CHAR) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -155,29 +151,22 @@ WHERE
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
 CREATE TABLE audit_events (
-    id VARCHAR2(36 CHAR) NOT NULL,
-    order_id VARCHAR2(36 CHAR),
+    id INTEGER NOT NULL,
+    order_id INTEGER,
     kind VARCHAR2(40 CHAR) NOT NULL,
     detail CLOB,
     recorded_at DATE DEFAULT CURRENT_TIMESTAMP NOT NULL,
     PRIMARY KEY (id),
-    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY (order_id) REFERENCES orders (
-        id
-    )
+    CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id)
 )
 /
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    )
+    ('schema', 'audit log started; earlier orders are not covered')
 /
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'

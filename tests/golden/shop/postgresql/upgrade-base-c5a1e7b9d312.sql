@@ -13,7 +13,7 @@ CREATE TABLE alembic_version (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id VARCHAR(36) NOT NULL,
+    id SERIAL NOT NULL,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -42,8 +42,8 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id VARCHAR(36) NOT NULL,
-    customer_id VARCHAR(36) NOT NULL,
+    id SERIAL NOT NULL,
+    customer_id INTEGER NOT NULL,
     status VARCHAR(20) DEFAULT 'new' NOT NULL,
     placed_at TIMESTAMP WITHOUT TIME ZONE,
     PRIMARY KEY (id),
@@ -59,7 +59,7 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -128,8 +128,8 @@ WHERE
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
 CREATE TABLE audit_events (
-    id VARCHAR(36) NOT NULL,
-    order_id VARCHAR(36),
+    id SERIAL NOT NULL,
+    order_id INTEGER,
     kind VARCHAR(40) NOT NULL,
     detail TEXT,
     recorded_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -138,16 +138,11 @@ CREATE TABLE audit_events (
 );
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE

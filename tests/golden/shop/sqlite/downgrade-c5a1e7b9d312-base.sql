@@ -22,7 +22,7 @@ WHERE
 -- Running downgrade 4a8f1d3c7e10 -> 9d7e2c5b1a09: rename order_items.gift_note to gift_message
 
 CREATE TABLE _alembic_tmp_order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -59,7 +59,7 @@ WHERE
 -- Running downgrade 9d7e2c5b1a09 -> e83b4f2c6d08: allow gift notes of 500 characters
 
 CREATE TABLE _alembic_tmp_order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -104,7 +104,7 @@ WHERE
 -- Running downgrade 2f9a0b7d3e06 -> d41c6a8e9b05: gift notes on order lines
 
 CREATE TABLE _alembic_tmp_order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,

@@ -11,7 +11,7 @@ CREATE TABLE alembic_version (
 -- Running upgrade -> 3c1f0a9d2b11: create customers
 
 CREATE TABLE customers (
-    id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL,
     email VARCHAR(255) NOT NULL,
     name VARCHAR(100) NOT NULL,
     created_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -40,8 +40,8 @@ WHERE
 -- Running upgrade 8e4b7c2a5d02 -> a7d93e6f1c03: create orders
 
 CREATE TABLE orders (
-    id VARCHAR(36) NOT NULL,
-    customer_id VARCHAR(36) NOT NULL,
+    id INTEGER NOT NULL,
+    customer_id INTEGER NOT NULL,
     status VARCHAR(20) DEFAULT 'new' NOT NULL,
     placed_at DATETIME,
     PRIMARY KEY (id),
@@ -57,7 +57,7 @@ WHERE
 -- Running upgrade a7d93e6f1c03 -> 5b2e8f0c4a04: create order items
 
 CREATE TABLE order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -110,7 +110,7 @@ WHERE
 -- Running upgrade e83b4f2c6d08 -> 9d7e2c5b1a09: allow gift notes of 500 characters
 
 CREATE TABLE _alembic_tmp_order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -147,7 +147,7 @@ WHERE
 -- Running upgrade 9d7e2c5b1a09 -> 4a8f1d3c7e10: rename order_items.gift_note to gift_message
 
 CREATE TABLE _alembic_tmp_order_items (
-    order_id VARCHAR(36) NOT NULL,
+    order_id INTEGER NOT NULL,
     product_id INTEGER NOT NULL,
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
@@ -184,8 +184,8 @@ WHERE
 -- Running upgrade 4a8f1d3c7e10 -> 7e3c9a0f5b11: record order events for auditing
 
 CREATE TABLE audit_events (
-    id VARCHAR(36) NOT NULL,
-    order_id VARCHAR(36),
+    id INTEGER NOT NULL,
+    order_id INTEGER,
     kind VARCHAR(40) NOT NULL,
     detail TEXT,
     recorded_at DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,
@@ -194,16 +194,11 @@ CREATE TABLE audit_events (
 );
 
 INSERT INTO audit_events (
-    id,
     kind,
     detail
 )
 VALUES
-    (
-        '6f1c2a9e-0000-4000-8000-000000000001',
-        'schema',
-        'audit log started; earlier orders are not covered'
-    );
+    ('schema', 'audit log started; earlier orders are not covered');
 
 UPDATE alembic_version SET version_num = '7e3c9a0f5b11'
 WHERE
