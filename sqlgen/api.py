@@ -257,7 +257,7 @@ def generate(
             versions,
             [failure_record(f) for f in generation.failures],
         )
-        inputs = memo_inputs(workspace, request.cache, packages)
+        inputs = memo_inputs(workspace, request.cache, packages, generation.imported)
         record_run(request.cache, memo_key, inputs, remembered)
     if generation.failures:
         raise GenerationFailed(generation.failures, [str(p) for p in result.written])

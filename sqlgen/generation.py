@@ -16,7 +16,7 @@ from typing import Any, Protocol, cast
 from alembic.script import Script
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from sqlgen import __version__
+from sqlgen import __version__, imported
 from sqlgen.cache import FORMAT, DialectCache, StepStore, prepare_folder
 from sqlgen.captured import DialectRun, StepLike
 from sqlgen.config import Options
@@ -341,6 +341,8 @@ class Generation:
     files: list[OutputFile]
     section: dict[str, Any]  # this run's manifest section
     failures: list[RevisionFailure] = field(default_factory=list)
+    # the files the runs imported from outside the project (imported.py): the memo's too
+    imported: list[str] = field(default_factory=list)
 
     def summary(self) -> RangeSummary:
         plan = self.plan
@@ -358,6 +360,7 @@ class DialectOutput:
     files: list[OutputFile]
     section: dict[str, Any] | None  # its part of the manifest section
     failures: list[RevisionFailure]
+    imported: tuple[str, ...] = ()  # the files its run imported from outside the project
 
     @property
     def label(self) -> str:
@@ -389,6 +392,16 @@ class _Job:
     keep_runs: bool
     run_keys: tuple[str, ...] = ()  # per target, when the cache is used
     digests: Mapping[str, str] = field(default_factory=dict)  # revision file -> sha256
+    # per settings' shared key: the token of the files the last run imported (imported.py)
+    tokens: Mapping[str, str] = field(default_factory=dict)
+
+    def remember_imports(self, files: Sequence[str]) -> None:
+        """Record, for the next run, what this one imported from outside the project."""
+        folder = self.request.cache
+        if folder is None:
+            return
+        for shared, token in self.tokens.items():
+            imported.record(folder, shared, token, files)
 
     def _cache(self, index: int) -> DialectCache | None:
         folder = self.request.cache
@@ -421,13 +434,15 @@ class _Job:
         profile, engine = target.profile, target.engine
         if run.failures:
             return DialectOutput(profile, engine, kept, None, [], None, run.failures)
+        # in the process that ran the migrations, which may be a worker
+        loaded = tuple(imported.imported_files()) if cache is not None else ()
         whole, files = _files_for(run, self.plan, self.request, target)
         if cache is not None:
             store_rendered(run, cache)
         section = _dialect_section(run, whole)
         if engine is not None:  # one database of several: its own settings too
             section |= _engine_options(target.settings)
-        return DialectOutput(profile, engine, kept, whole, files, section, [])
+        return DialectOutput(profile, engine, kept, whole, files, section, [], loaded)
 
 
 def _targets(
@@ -468,16 +483,19 @@ def _job(workspace: Workspace, request: GenerateRequest, keep_runs: bool) -> _Jo
     targets = _targets(workspace, request, requested, settings)
     run_keys: tuple[str, ...] = ()
     digests: dict[str, str] = {}
+    tokens: dict[str, str] = {}
     if request.cache is not None:
         prepare_folder(request.cache)
         shared: dict[int, str] = {}  # by settings: a database's dialects share its key
         for target in targets:
             if id(target.settings) not in shared:
-                shared[id(target.settings)] = _shared_key(workspace, target.settings, request.cache)
+                key = _shared_key(workspace, target.settings, request.cache)
+                tokens[key] = imported.current_token(request.cache, key)
+                shared[id(target.settings)] = digest_of(key, tokens[key])
         run_keys = tuple(_run_key(shared[id(t.settings)], t.profile) for t in targets)
         paths = {str(cast(Script, step.revision).path) for step in (*seed, *plan.steps)}
         digests = {path: file_digest(Path(path)) for path in sorted(paths)}
-    return _Job(plan, request, settings, seed, targets, keep_runs, run_keys, digests)
+    return _Job(plan, request, settings, seed, targets, keep_runs, run_keys, digests, tokens)
 
 
 def _shared_key(workspace: Workspace, settings: RunSettings, cache: Path) -> str:
@@ -553,6 +571,9 @@ def render_outputs(
         )
     if progress is not None:
         progress.finish()
+    loaded = sorted({path for o in outputs for path in o.imported})
+    if not any(o.failures for o in outputs):
+        job.remember_imports(loaded)
     plan = job.plan
     return Generation(
         plan,
@@ -561,4 +582,5 @@ def render_outputs(
         [file for o in outputs for file in o.files],
         _section(workspace, plan, request, job.settings, outputs),
         [failure for o in outputs for failure in o.failures],
+        loaded,
     )

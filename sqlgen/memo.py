@@ -106,8 +106,14 @@ def _listing(folder: Path, pattern: str) -> tuple[str, ...]:
     return tuple(sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern)))
 
 
-def memo_inputs(workspace: Workspace, cache: Path, dialect_packages: Sequence[str]) -> Inputs:
-    """Everything the run of `workspace` read that could change its output."""
+def memo_inputs(
+    workspace: Workspace,
+    cache: Path,
+    dialect_packages: Sequence[str],
+    imported: Sequence[str] = (),
+) -> Inputs:
+    """Everything the run of `workspace` read that could change its output; `imported`:
+    the Python files it imported from outside the project (sqlgen.imported)."""
     project = workspace.project
     layout = project.layout
     pattern = "**/*.py" if layout.recursive_version_locations else "*.py"
@@ -125,6 +131,7 @@ def memo_inputs(workspace: Workspace, cache: Path, dialect_packages: Sequence[st
     skipped = (*versions, cache)
     code = project_code(roots, skipped)
     files += code
+    files += [Path(p) for p in imported if Path(p).is_file()]
     return Inputs(
         files=tuple(sorted({(str(p), file_digest(p)) for p in files})),
         listings=tuple(listings),

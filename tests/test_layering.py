@@ -41,6 +41,7 @@ RANKS = {
     "sqlgen.cache_writes": 5,
     "sqlgen.results": 5,
     "sqlgen.fingerprint": 6,
+    "sqlgen.imported": 5,
     "sqlgen.verify": 5,
     "sqlgen.captured": 6,
     "sqlgen.dialects": 6,
