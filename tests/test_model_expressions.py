@@ -163,3 +163,39 @@ def test_the_rebuilt_table_takes_inserts_that_rely_on_its_defaults(
     ).fetchone()
     assert row == (0, 1, "untitled", 0, 3, "X", 1)
     assert connection.execute('SELECT "on", off FROM flags').fetchone() == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "expected"),
+    [
+        ("mssql", ["DEFAULT CURRENT_TIMESTAMP", "DEFAULT 0", "DEFAULT 1"]),
+        ("oracle", ["DEFAULT CURRENT_TIMESTAMP", "DEFAULT 0", "DEFAULT 1"]),
+        # MySQL has now() and its own true/false, and SQLAlchemy writes them
+        ("mysql", ["DEFAULT (now())", "DEFAULT false", "DEFAULT true"]),
+        ("sqlite", ["DEFAULT CURRENT_TIMESTAMP", "DEFAULT 0", "DEFAULT 1"]),
+    ],
+)
+def test_schema_and_review_show_the_dialects_own_defaults(
+    project: Path, tmp_path: Path, dialect: str, expected: list[str]
+) -> None:
+    printed = subprocess.run(
+        [*SQLGEN, "--project", str(project), "schema", "e0001", "-d", dialect],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for text in expected:
+        assert text in printed, printed
+    if dialect != "mysql":
+        assert "now()" not in printed.lower()
+    out = tmp_path / "bundle"
+    subprocess.run(
+        [*SQLGEN, "--project", str(project), "bundle", "base:e0001", "-d", dialect, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    review = next(out.rglob("REVIEW.md")).read_text(encoding="utf-8")
+    assert expected[0] in review
+    if dialect != "mysql":
+        assert "now()" not in review.lower()
