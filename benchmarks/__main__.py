@@ -1,6 +1,6 @@
 """python -m benchmarks [--sizes 200,1000,5000] [--runs 5]: time, print, record.
 
-Builds the corpora with ../shared/corpus/make_corpus.py (kept in .cache/bench),
+Builds the corpora with tests/corpus/generate.py (kept in .cache/bench),
 runs every scenario of benchmarks.scenarios on each, prints the table with the
 targets, and writes it into benchmarks/results.md between its markers.
 """
@@ -22,12 +22,6 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--sizes", default="200,1000,5000", help="corpus sizes, in revisions")
     parser.add_argument("--runs", type=int, default=5, help="runs per command (at least 5)")
-    parser.add_argument(
-        "--corpus-script",
-        type=Path,
-        default=ROOT.parent / "shared" / "corpus" / "make_corpus.py",
-        help="the corpus generator",
-    )
     parser.add_argument("--corpora", type=Path, default=ROOT / ".cache" / "bench")
     parser.add_argument(
         "--results", type=Path, default=ROOT / "benchmarks" / "results.md", help="where to record"
@@ -61,14 +55,11 @@ def main() -> int:
     if args.runs < 5:
         print("bench: --runs must be at least 5", file=sys.stderr)
         return 2
-    if not args.corpus_script.is_file():
-        print(f"bench: no corpus generator at {args.corpus_script}", file=sys.stderr)
-        return 2
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results = []
     for revisions in sizes:
         _say(f"writing the {revisions}-revision corpus")
-        corpus = make_corpus(args.corpus_script, revisions, args.corpora)
+        corpus = make_corpus(revisions, args.corpora)
         results.append(_bench(corpus, args.runs, revisions))
     lines = document(results)
     print("\n".join(lines))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.measure import Sample, Series, run_once, series
+from tests.corpus.generate import source_digest, write_corpus
 
 DIALECTS = ("postgresql", "mysql", "mssql", "oracle")
 BIN = Path(sys.executable).parent
@@ -33,19 +33,16 @@ def environment() -> dict[str, str]:
     return env
 
 
-def make_corpus(script: Path, revisions: int, folder: Path) -> Path:
-    """The corpus, written once and reused while the generator script is unchanged."""
+def make_corpus(revisions: int, folder: Path) -> Path:
+    """The corpus (tests/corpus/generate.py), written once and reused while the
+    generator is unchanged."""
     corpus = folder / f"r{revisions}"
-    stamp = corpus / ".corpus-source"
-    source = script.read_bytes()
-    if not (stamp.is_file() and stamp.read_bytes() == source):
+    stamp = corpus / ".generator-sha256"
+    digest = source_digest()
+    if not (stamp.is_file() and stamp.read_text() == digest):
         shutil.rmtree(corpus, ignore_errors=True)
-        subprocess.run(
-            [sys.executable, str(script), "--revisions", str(revisions), str(corpus)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        stamp.write_bytes(source)
+        write_corpus(corpus, revisions)
+        stamp.write_text(digest)
     return corpus
 
 

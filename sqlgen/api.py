@@ -10,20 +10,22 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlgen import __version__
+from sqlgen import __version__, internals
 from sqlgen.authoring import RevisionRequest, WrittenRevision, write_revision
+from sqlgen.changes import Changed, changed_since
 from sqlgen.config import Project, load_project
 from sqlgen.config import cache_folder as config_cache_folder
 from sqlgen.dialects import Profile
-from sqlgen.drift import Drift, compare, expected_output
+from sqlgen.drift import NOTE_KINDS, Drift, compare, expected_output, recorded_runs
 from sqlgen.errors import (
     ConfigError,
     GenerationFailed,
+    MissingPackage,
     NoMigrationsFound,
     OutputError,
     UsageError,
@@ -36,24 +38,29 @@ from sqlgen.generation import (
     render_outputs,
 )
 from sqlgen.graph import UNDO, Direction, Plan
-from sqlgen.lint import Finding, LintConfig
+from sqlgen.lint import Deployment, Finding, LintConfig, each_revision, whole_range
 from sqlgen.lint import lint as run_lint
-from sqlgen.lock import Approval, read_lock, write_checked, write_lock
+from sqlgen.lock import Approval, read_dropped, read_lock, write_checked, write_lock
 from sqlgen.memo import Remembered, failure_record, memo_inputs, record_run
 from sqlgen.output import (
     MANIFEST,
     atomic_write,
+    inside,
+    output_folder,
+    output_targets,
     read_manifest,
     sha256,
+    write_inside,
     write_output,
     write_zip,
+    zip_entries,
 )
 from sqlgen.results import GenerateResult, RangeSummary, ScriptText
 from sqlgen.review import build_review, to_html
 from sqlgen.review import to_markdown as review_markdown
 from sqlgen.runtime.runner import dialect_available
 from sqlgen.snapshot import model_at, schema_script
-from sqlgen.verify.roundtrip import RoundTrip, Script, Verifier
+from sqlgen.verify.roundtrip import RoundTrip, Rows, Script, Verifier
 from sqlgen.verify.split import split_script
 from sqlgen.verify.targets import NotVerifiable, target_for
 from sqlgen.workspace import (
@@ -66,6 +73,7 @@ from sqlgen.workspace import (
 )
 
 __all__ = [
+    "Changed",
     "Direction",
     "GenerateRequest",
     "GenerateResult",
@@ -75,6 +83,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "all_dialects",
+    "changed_since",
     "generate",
     "library_versions",
     "open_project",
@@ -119,7 +128,7 @@ def _info(workspace: Workspace, script: Any) -> RevisionInfo:
 
     return RevisionInfo(
         revision=script.revision,
-        down_revisions=script._versioned_down_revisions,
+        down_revisions=internals.versioned_down_revisions(script),
         depends_on=to_tuple(script.dependencies, default=()),
         branch_labels=tuple(sorted(script.branch_labels)),
         message=script.doc,
@@ -147,6 +156,79 @@ def branches(workspace: Workspace) -> list[RevisionInfo]:
 
 def show(workspace: Workspace, identifier: str) -> list[RevisionInfo]:
     return [_info(workspace, r) for r in workspace.graph.resolve(identifier)]
+
+
+RevisionCommand = Literal["history", "heads", "branches", "show"]
+
+
+def revisions_text(
+    workspace: Workspace, command: RevisionCommand, infos: Sequence[RevisionInfo], verbose: bool
+) -> str:
+    """What `alembic COMMAND [-v]` prints for these revisions, line for line (people
+    parse it in scripts). Where Alembic lists a set (branch labels, the revisions a
+    branch point branches into) in hash order, the order here is fixed: labels sorted,
+    children in the graph's order."""
+    lines: list[str] = []
+    for info in infos:
+        script: Any = workspace.graph.get(info.revision)  # an Alembic Script
+        if verbose or command == "show":
+            lines.append(_log_entry(script, info.children))
+        elif command == "history":
+            lines.append(_head_only(script, doc=True, parents=True))
+        elif command == "heads":
+            lines.append(_head_only(script, tree=False))
+        else:
+            lines.append(_head_only(script))
+        if command == "branches":
+            pad = " " * len(str(script.revision))
+            children = [
+                f"{pad} -> {_head_only(workspace.graph.get(child), doc=verbose)}"
+                for child in info.children
+            ]
+            lines[-1] += "\n" + "\n".join(children) + "\n"
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _head_only(script: Any, *, doc: bool = False, parents: bool = False, tree: bool = True) -> str:
+    """Alembic's Script._head_only(include_branches=True, ...), labels sorted."""
+    text = str(script.revision)
+    if parents:
+        dependencies = _comma(script.dependencies)
+        down = internals.format_down_revision(script)
+        text = f"{down} ({dependencies}) -> {text}" if dependencies else f"{down} -> {text}"
+    if script.branch_labels:
+        text += f" ({', '.join(sorted(script.branch_labels))})"
+    if internals.is_real_head(script):
+        text += " (head)"
+    elif script.is_head:
+        text += " (effective head)"
+    if tree:
+        text += " (branchpoint)" if script.is_branch_point else ""
+        text += " (mergepoint)" if script.is_merge_point else ""
+    return f"{text}, {script.doc}" if doc else text
+
+
+def _log_entry(script: Any, children: Sequence[str]) -> str:
+    """Alembic's Script.log_entry, labels sorted and children in the graph's order."""
+    flags = [("head", script.is_head), ("branchpoint", script.is_branch_point)]
+    flags.append(("mergepoint", script.is_merge_point))
+    entry = f"Rev: {script.revision}" + "".join(f" ({name})" for name, on in flags if on) + "\n"
+    parent = "Merges" if script.is_merge_point else "Parent"
+    entry += f"{parent}: {internals.format_down_revision(script)}\n"
+    if script.dependencies:
+        entry += f"Also depends on: {_comma(script.dependencies)}\n"
+    if script.is_branch_point:
+        entry += f"Branches into: {', '.join(children)}\n"
+    if script.branch_labels:
+        entry += f"Branch names: {', '.join(sorted(script.branch_labels))}\n"
+    entry += f"Path: {script.path}\n"
+    return entry + "\n" + "\n".join(f"    {p}" for p in script.longdoc.splitlines()) + "\n"
+
+
+def _comma(value: str | Sequence[str] | None) -> str:
+    from alembic.util import to_tuple
+
+    return ", ".join(to_tuple(value, default=()))
 
 
 # --- dialects ------------------------------------------------------------------------
@@ -201,6 +283,47 @@ def schema(workspace: Workspace, revision: str, dialect: str, out: Path | None =
     return text
 
 
+@dataclass(frozen=True)
+class SchemaScript:
+    dialect: str
+    at: tuple[str, ...]  # the heads the schema is at; () for base
+    sql: str
+    path: Path | None  # where it was written; None when only returned
+
+    def as_json(self) -> dict[str, Any]:
+        path = str(self.path) if self.path is not None else None
+        return {"dialect": self.dialect, "at": list(self.at), "path": path, "sql": self.sql}
+
+
+def schemas(
+    workspace: Workspace,
+    revision: str,
+    dialects: Sequence[str],
+    folder: Path | None = None,
+    file: Path | None = None,
+) -> list[SchemaScript]:
+    """Each dialect's schema at `revision`; written to `folder`/DIALECT/schema-AT.sql, or
+    the one dialect's to `file`, once every dialect rendered (nothing partial)."""
+    from sqlgen.generation import _label
+
+    if file is not None and len(dialects) != 1:
+        raise UsageError("--file takes one dialect's schema; write several with -o FOLDER")
+    rendered = []
+    for profile in resolve_dialects(workspace, dialects):
+        snapshot = model_at(workspace, revision, profile.name)
+        rendered.append((profile.name, snapshot.at, schema_script(snapshot)))
+    scripts = []
+    for name, at, text in rendered:
+        path = file if file is not None else None
+        if folder is not None:
+            relative = f"{name}/schema-{_label(at)}.sql"
+            path = inside(folder, relative, f"the file name made for {name}")
+        if path is not None:
+            atomic_write(path, text.encode("utf-8"))
+        scripts.append(SchemaScript(name, at, text, path))
+    return scripts
+
+
 # --- writing a new revision ----------------------------------------------------------------
 
 
@@ -229,6 +352,9 @@ def generate(
     revision failed for any dialect. With a `memo_key` (and a cache folder), the
     run is remembered whole, its failures included, for `sqlgen.memo.replay`.
     """
+    if request.write:  # refused before any work: a symlinked folder, a manifest or lock
+        read_manifest(output_folder(request.out))
+        read_lock(request.out)
     generation = render_outputs(workspace, request, progress, keep_runs=False)
     result = GenerateResult(
         generation.summary(),
@@ -246,6 +372,7 @@ def generate(
             generation.section,
             versions,
             request.force,
+            result.dropped,
         )
     if memo_key is not None and request.cache is not None:
         packages = [p.package for p in resolve_dialects(workspace, request.dialects) if p.package]
@@ -271,6 +398,8 @@ def generate(
 class CheckResult:
     drifts: list[Drift]
     checked: int  # files regenerated and compared
+    # differences that are no drift: the generator's library versions alone (see drift.py)
+    notes: list[Drift] = field(default_factory=list)
 
 
 def _manifest(out: Path) -> dict[str, Any]:
@@ -280,12 +409,108 @@ def _manifest(out: Path) -> dict[str, Any]:
     return manifest
 
 
-def check(workspace: Workspace, out: Path) -> CheckResult:
-    """Regenerate every run the manifest records, in memory, and compare with disk."""
-    manifest = _manifest(out)
-    files, expected_manifest = expected_output(workspace, manifest)
-    drifts = compare(out, manifest, files, expected_manifest, read_lock(out))
-    return CheckResult(drifts, len(files))
+# the rendering options a manifest records for each run, by their settings' names
+_RECORDED = ("data_reads", "overrides", "source_dialect", "server_version")
+
+
+def recorded_x(out: Path) -> tuple[str, ...]:
+    """The -x arguments the manifest's runs were rendered with (check and regenerate
+    replay them when none are given)."""
+    manifest = read_manifest(out) or {}
+    found: list[str] = []
+    for direction in ("upgrade", "downgrade"):
+        environment = manifest.get(direction, {}).get("options", {}).get("environment", {})
+        found += [str(x) for x in environment.get("x", []) if str(x) not in found]
+    return tuple(found)
+
+
+def _only(
+    workspace: Workspace,
+    out: Path,
+    manifest: Mapping[str, Any],
+    dialects: Sequence[str],
+    given: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The manifest with only the runs of `dialects` (all when none); a setting `given`
+    on the command line must be what the manifest records (it is replayed, not changed)."""
+    manifest = dict(manifest)
+    wanted = {p.name for p in resolve_dialects(workspace, dialects)} if dialects else None
+    recorded: set[str] = set()
+    for direction in ("upgrade", "downgrade"):
+        section = manifest.get(direction)
+        if not section:
+            continue
+        options = section.get("options", {})
+        for key, value in given.items():
+            if key not in _RECORDED or value is None:
+                continue
+            mine = workspace.relative(Path(value)) if key == "overrides" else str(value)
+            if options.get(key) != mine:
+                raise UsageError(
+                    f"--{key.replace('_', '-')} {value}: {out / MANIFEST} records "
+                    f"{options.get(key)!r} for its {direction} run, and check and regenerate "
+                    f"replay what it records (run {direction} to change it)"
+                )
+        recorded |= set(section.get("dialects", {}))
+        if wanted is not None:
+            kept = {k: v for k, v in section.get("dialects", {}).items() if k in wanted}
+            manifest[direction] = {**section, "dialects": kept} if kept else None
+    if wanted is not None:
+        unknown = sorted(wanted - recorded)
+        if unknown:
+            raise UsageError(
+                f"--dialect {', '.join(unknown)}: {out / MANIFEST} records no run for it "
+                f"(it has {', '.join(sorted(recorded)) or 'none'})"
+            )
+        manifest["files"] = [
+            e for e in manifest.get("files", []) if str(e.get("dialect")) in wanted
+        ]
+    return manifest
+
+
+def check(
+    workspace: Workspace,
+    out: Path,
+    dialects: Sequence[str] = (),
+    given: Mapping[str, Any] | None = None,
+    cache: Path | None = None,
+    strict_versions: bool = False,
+) -> CheckResult:
+    """Regenerate every run the manifest records (of `dialects`, when given), in memory,
+    and compare with disk. `given`: settings from the command line (see `_only`);
+    `cache`: the rendering cache to use. A manifest that differs only in the generator's
+    library versions is a note, unless `strict_versions`."""
+    manifest = _only(workspace, out, _manifest(out), dialects, given or {})
+    files, expected_manifest = expected_output(workspace, manifest, cache)
+    drifts = compare(
+        out,
+        manifest,
+        files,
+        expected_manifest,
+        read_lock(out),
+        read_dropped(out),
+        whole_manifest=not dialects,
+    )
+    notes = [] if strict_versions else [d for d in drifts if d.kind in NOTE_KINDS]
+    return CheckResult([d for d in drifts if d not in notes], len(files), notes)
+
+
+def regenerate(
+    workspace: Workspace,
+    out: Path,
+    dialects: Sequence[str] = (),
+    given: Mapping[str, Any] | None = None,
+    cache: Path | None = None,
+    force: bool = False,
+) -> list[GenerateResult]:
+    """Run again what OUT/manifest.json records: each direction's range, dialects and
+    options (of `dialects` only, when given), written to OUT as those runs wrote it."""
+    manifest = _only(workspace, out, _manifest(out), dialects, given or {})
+    results = []
+    for replayed, request in recorded_runs(workspace, manifest):
+        again = replace(request, out=out, write=True, force=force, cache=cache)
+        results.append(generate(replayed, again))
+    return results
 
 
 def approve(
@@ -335,6 +560,16 @@ def reverse_spec(plan: Plan | RangeSummary) -> str:
     return f"{UNDO}{plan.spec}"
 
 
+def _one_deployment(revisions: Sequence[str]) -> Deployment:
+    """The revisions of one change ship together; any other can be deployed on its own."""
+    together = frozenset(revisions)
+
+    def deployment(revision: str) -> str:
+        return "" if revision in together else revision
+
+    return deployment
+
+
 @dataclass
 class LintResult:
     findings: list[Finding]
@@ -342,8 +577,26 @@ class LintResult:
     downgrade: Generation
 
 
-def lint(workspace: Workspace, spec: str, dialects: Sequence[str]) -> LintResult:
-    """Lint a range's upgrade, and the downgrade of the same revisions."""
+def lint(
+    workspace: Workspace,
+    spec: str,
+    dialects: Sequence[str],
+    *,
+    assume_new_tables: bool = False,
+    changed: Changed | None = None,
+) -> LintResult:
+    """Lint a range's upgrade, and the downgrade of the same revisions.
+
+    A table an earlier revision of the range created is taken to hold rows (a
+    deployment can stop after any revision) unless `assume_new_tables`. With
+    `changed` (see `changed_since`), only its revisions are reported, and they are
+    one deployment: what they create is new to each other.
+    """
+    deployment: Deployment = each_revision
+    if assume_new_tables:
+        deployment = whole_range
+    elif changed is not None:
+        deployment = _one_deployment(changed.revisions)
     try:
         config = LintConfig.from_mapping(workspace.project.options.lint)
     except ValueError as exc:
@@ -355,7 +608,10 @@ def lint(workspace: Workspace, spec: str, dialects: Sequence[str]) -> LintResult
     back = GenerateRequest("downgrade", reverse_spec(up.plan), dialects, write=False)
     down = render_outputs(workspace, back)
     # a downgrade that fails is a finding (SG602), not a reason to stop
-    return LintResult(run_lint(up.runs, down.runs, config), up, down)
+    findings = run_lint(up.runs, down.runs, config, deployment)
+    if changed is not None:
+        findings = [f for f in findings if f.revision in changed.revisions]
+    return LintResult(findings, up, down)
 
 
 @dataclass
@@ -366,15 +622,26 @@ class BundleResult:
     findings: list[Finding]
 
 
-def bundle(workspace: Workspace, spec: str, dialects: Sequence[str], out: Path) -> BundleResult:
+def bundle(
+    workspace: Workspace,
+    spec: str,
+    dialects: Sequence[str],
+    out: Path,
+    *,
+    assume_new_tables: bool = False,
+    changed: Changed | None = None,
+) -> BundleResult:
     """Everything a change ticket needs, in `out` and in `out`.zip beside it."""
     if out.exists() and any(out.iterdir()) and read_manifest(out) is None:
         raise UsageError(f"{out} is not empty and holds no sqlgen bundle; choose a new folder")
-    linted = lint(workspace, spec, dialects)
+    if out.exists() or out.is_symlink():
+        zip_entries(output_folder(out, "bundle folder"))  # a symlink in it: refused now
+    linted = lint(workspace, spec, dialects, assume_new_tables=assume_new_tables, changed=changed)
     up, down = linted.upgrade, linted.downgrade
     if down.failures:
         raise GenerationFailed(down.failures)
     written: list[Path] = []
+    output_targets(out, [*up.files, *down.files])  # every name checked before any write
     for generation in (up, down):
         written += write_output(
             out,
@@ -396,14 +663,15 @@ def bundle(workspace: Workspace, spec: str, dialects: Sequence[str], out: Path) 
         checksums,
         library_versions(),
         project_root=workspace.project.root,
+        # the DDL of the tables touched, in the dialect the user named first
+        shape_dialect=resolve_dialects(workspace, dialects)[0].name,
     )
     scripts = {f.path: f.content for f in (*up.files, *down.files)}
     for name, text in (
         ("REVIEW.md", review_markdown(review)),
         ("REVIEW.html", to_html(review, scripts)),
     ):
-        atomic_write(out / name, text.encode("utf-8"))
-        written.append(out / name)
+        written.append(write_inside(out, name, text.encode("utf-8"), "sqlgen"))
     archive = out.parent / f"{out.name}.zip"
     write_zip(out, archive)
     return BundleResult(out, archive, written, linted.findings)
@@ -420,6 +688,7 @@ class VerifyOutcome:
     problems: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     scripts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the rows: what went in, tables left empty
 
 
 def _script_text(out: Path, generation: GenerateResult, dialect: str) -> tuple[str, str]:
@@ -435,14 +704,19 @@ def verify(
     url: str | None = None,
     keep: bool = False,
     out: Path | None = None,
+    rows: bool = True,
 ) -> list[VerifyOutcome]:
-    """Write each dialect's scripts, then run upgrade, downgrade, upgrade on an engine."""
+    """Write each dialect's scripts, then run upgrade, downgrade, upgrade on an engine.
+
+    `rows`: fill the tables before each revision and check them after it
+    (docs/verify.md); False runs on empty tables (--empty)."""
     databases = engines(workspace)
     if databases:
         raise UsageError(
             f"verify runs one database's scripts, and env.py migrates {len(databases)} "
             f"({', '.join(e.name for e in databases)}); it does not take several yet"
         )
+    _require_drivers(resolve_dialects(workspace, dialects), url)  # before any server starts
     workdir = Path(tempfile.mkdtemp(prefix="sqlgen-verify-"))
     folder = out or workdir / "scripts"
     outcomes: list[VerifyOutcome] = []
@@ -450,12 +724,59 @@ def verify(
     try:
         for profile in resolve_dialects(workspace, dialects):
             outcomes.append(
-                _verify_one(workspace, profile, spec, url, keep, folder, workdir, files)
+                _verify_one(workspace, profile, spec, url, keep, folder, workdir, files, rows)
             )
     finally:
-        if not keep:
+        # --keep keeps what is there to look at: never an empty scratch folder
+        if not keep or not any(workdir.iterdir()):
             shutil.rmtree(workdir, ignore_errors=True)
     return outcomes
+
+
+def _row_timelines(workspace: Workspace, profile: Profile, plan: RangeSummary) -> Rows:
+    """What each revision of the upgrade and of its downgrade does to the tables."""
+    from sqlgen.generation import run_range
+    from sqlgen.verify.timeline import build
+
+    table = workspace.project.options.version_table
+    requests = (
+        GenerateRequest("upgrade", plan.spec, [profile.name], write=False),
+        GenerateRequest("downgrade", reverse_spec(plan), [profile.name], write=False),
+    )
+    upgrade, downgrade = (build(run_range(workspace, r).runs[0], table) for r in requests)
+    return Rows(upgrade, downgrade)
+
+
+# the drivers verify connects through to the engines it runs locally (sqlgen.verify.targets)
+_VERIFY_DRIVERS = {
+    "postgresql": ("psycopg",),
+    "mysql": ("pymysql",),
+    "mariadb": ("pymysql",),
+    "duckdb": ("duckdb", "duckdb_engine"),
+}
+
+
+def _require_drivers(chosen: Sequence[Profile], url: str | None) -> None:
+    """MissingPackage, naming its extra, for a driver verify would need and cannot import."""
+    import importlib
+
+    if url is not None:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        try:
+            make_url(url).get_dialect().import_dbapi()
+        except ImportError as exc:
+            raise MissingPackage(exc.name or str(exc), "verify --url") from exc
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise UsageError(f"--url: {exc}") from exc
+        return
+    for profile in chosen:
+        for module in _VERIFY_DRIVERS.get(profile.verify, ()):
+            try:
+                importlib.import_module(module)
+            except ImportError as exc:
+                raise MissingPackage(module, f"verify -d {profile.name}") from exc
 
 
 def _verify_one(
@@ -467,6 +788,7 @@ def _verify_one(
     folder: Path,
     workdir: Path,
     files: Mapping[str, str],
+    rows: bool = True,
 ) -> VerifyOutcome:
     up = generate(workspace, GenerateRequest("upgrade", spec, [profile.name], out=folder))
     back = GenerateRequest("downgrade", reverse_spec(up.plan), [profile.name], out=folder)
@@ -491,6 +813,7 @@ def _verify_one(
         setup,
         workspace.project.options.version_table,
         files,
+        _row_timelines(workspace, profile, up.plan) if rows else None,
     )
     outcome = VerifyOutcome(profile.name, "not verified", "", scripts=[up_name, down_name])
     try:
@@ -499,6 +822,7 @@ def _verify_one(
             problems = verifier.run()
             outcome.where = target.description
             outcome.log = verifier.log
+            outcome.notes = verifier.notes
             if target.kept:
                 outcome.log.append(f"kept {target.kept}")
     except NotVerifiable as exc:

@@ -94,7 +94,8 @@ def _migration_context(
     from alembic.runtime.environment import EnvironmentContext
 
     dialect_name = request.dialect or workspace.project.options.source_dialect or "postgresql"
-    snapshot = model_at(workspace, "heads", dialect_name)
+    # no revision yet (fresh from `alembic init`): autogenerate compares with an empty schema
+    snapshot = model_at(workspace, "heads" if workspace.graph.heads else "base", dialect_name)
     inspector = ModelInspector(snapshot.model, build_dialect(snapshot.profile))
     options = workspace.project.options
     environment = EnvironmentContext(config, directory)

@@ -34,7 +34,7 @@ from sqlgen.cache_writes import unwritable, writable, write_cache_file
 from sqlgen.captured import DataRead, Item, StepText, Warning_
 from sqlgen.errors import OutputError
 from sqlgen.model.delta import ModelDelta
-from sqlgen.output import atomic_write
+from sqlgen.output import write_inside
 
 FORMAT = 3  # bump when an entry's shape or meaning changes
 _MAGIC = b"SQLGEN-STEPS\n"
@@ -50,16 +50,16 @@ def prepare_folder(folder: Path) -> Path:
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            atomic_write(ignore, b"# created by sqlgen: the rendering cache, safe to delete\n*\n")
-        tag = folder / "CACHEDIR.TAG"
-        if not tag.exists():
-            atomic_write(
-                tag,
+        source = f"the rendering cache {folder}"
+        if not (folder / ".gitignore").exists():
+            ignore = b"# created by sqlgen: the rendering cache, safe to delete\n*\n"
+            write_inside(folder, ".gitignore", ignore, source, folder="cache folder")
+        if not (folder / "CACHEDIR.TAG").exists():
+            tag = (
                 b"Signature: 8a477f597d28d172789f06886806bc55\n"
-                b"# This file is a cache directory tag created by sqlgen.\n",
+                b"# This file is a cache directory tag created by sqlgen.\n"
             )
+            write_inside(folder, "CACHEDIR.TAG", tag, source, folder="cache folder")
         # an existing folder may still refuse new files (read-only checkout, mount)
         with tempfile.TemporaryFile(dir=folder, prefix=".probe-"):
             pass

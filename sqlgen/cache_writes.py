@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlgen.errors import OutputError
-from sqlgen.output import atomic_write
+from sqlgen.output import write_inside
 
 # The cache folders found unwritable by this process (inherited by forked workers):
 # reported once, then left alone.
@@ -50,12 +50,15 @@ def unwritable(folder: Path, exc: BaseException) -> None:
 
 
 def write_cache_file(folder: Path, path: Path, data: bytes | Sequence[bytes]) -> bool:
-    """Write a file of the cache `folder`; False (warned once) when the folder is unwritable."""
+    """Write a file of the cache `folder`; False (warned once) when the folder is unwritable,
+    or when `path` would not stay in it (a name with '..', a symlink out: see `inside`)."""
     if not writable(folder):
         return False
     try:
-        atomic_write(path, data, durable=False)
-    except (OSError, OutputError) as exc:
+        relative = path.relative_to(folder).as_posix()
+        source = f"the rendering cache {folder}"
+        write_inside(folder, relative, data, source, durable=False, folder="cache folder")
+    except (OSError, ValueError, OutputError) as exc:
         unwritable(folder, exc)
         return False
     return True

@@ -7,6 +7,8 @@ only with --traceback).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import re
@@ -75,9 +77,15 @@ class State:
     no_env_py: bool = False
 
     def open(
-        self, index_scripts: bool = False, *, run_env: bool = False, **overrides: Any
+        self,
+        index_scripts: bool = False,
+        *,
+        run_env: bool = False,
+        empty_ok: bool = False,
+        **overrides: Any,
     ) -> api.Workspace:
-        """The project; `run_env` for commands that render SQL (env.py runs offline first)."""
+        """The project; `run_env` for commands that render SQL (env.py runs offline first);
+        `empty_ok` where a project without revisions is fine (`revision` writes the first)."""
         values = {
             "preload": self.preload or None,
             "env_py": "skip" if self.no_env_py else None,
@@ -91,6 +99,7 @@ class State:
                 index_scripts=index_scripts,
                 run_env=run_env,
                 x_arguments=self.x_arguments,
+                empty_ok=empty_ok,
             )
         )
 
@@ -120,7 +129,12 @@ def emit_json(data: Any) -> None:
 
 
 class SqlgenGroup(click.Group):
-    """Ctrl-C exits 130 with one line on stderr, as shells expect, not click's exit 1."""
+    """Ctrl-C exits 130 with one line on stderr, as shells expect, not click's exit 1.
+
+    An optional package found missing where no error names it (the drivers, the
+    dialects and verify's engines are checked where they are used) is one line
+    naming its extra, exit 1, rather than a traceback.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -128,6 +142,14 @@ class SqlgenGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except ModuleNotFoundError as exc:
+            state = ctx.obj
+            if exc.name is None or (isinstance(state, State) and state.traceback):
+                raise
+            from sqlgen.errors import MissingPackage
+
+            CommandFailed(MissingPackage(exc.name).lines()).show()
+            ctx.exit(1)
 
 
 @click.group(cls=SqlgenGroup, context_settings=CONTEXT)
@@ -196,43 +218,137 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON f
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every detail.")
 
 
-def _line(info: api.RevisionInfo) -> str:
-    down = ", ".join(info.down_revisions) or "<base>"
-    flags = "".join(
-        f" ({name})"
-        for name, on in (
-            ("head", info.is_head),
-            ("branchpoint", info.is_branch_point),
-            ("mergepoint", info.is_merge_point),
-        )
-        if on
-    )
-    labels = f" ({', '.join(info.branch_labels)})" if info.branch_labels else ""
-    return f"{down} -> {info.revision}{labels}{flags}, {info.message}"
+# --- the rendering options: one definition for every command that renders ---------------
 
 
-def _verbose(info: api.RevisionInfo) -> str:
-    parent = "Merges" if info.is_merge_point else "Parent"
-    lines = [
-        f"Rev: {info.revision}" + (" (head)" if info.is_head else ""),
-        f"{parent}: {', '.join(info.down_revisions) or '<base>'}",
-    ]
-    if info.is_branch_point:
-        lines.append(f"Branches into: {', '.join(info.children)}")
-    if info.branch_labels:
-        lines.append(f"Branch names: {', '.join(info.branch_labels)}")
-    if info.depends_on:
-        lines.append(f"Also depends on: {', '.join(info.depends_on)}")
-    lines += [f"Path: {info.path}", "", f"    {info.message}", ""]
-    return "\n".join(lines)
+def _with(
+    options: list[Callable[[Any], Any]],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
-def _print_revisions(infos: Sequence[api.RevisionInfo], as_json: bool, verbose: bool) -> None:
+# Every command that renders SQL (upgrade, downgrade, lint, bundle, verify, check,
+# regenerate, schema) takes these, with the same names, the same SQLGEN_* environment
+# variables and the same config keys (the environment and config are read by
+# sqlgen.config; a value given here wins). tests/test_options.py walks the commands.
+RENDERING_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "-d",
+        "--dialect",
+        "dialects",
+        multiple=True,
+        metavar="NAME",
+        help="Target dialect (repeatable): postgresql, mysql, mariadb, sqlite, mssql, oracle, "
+        "... (see `sqlgen dialects`).",
+    ),
+    click.option(
+        "--all-dialects",
+        is_flag=True,
+        help="Every dialect whose SQLAlchemy dialect is installed (see `sqlgen dialects`).",
+    ),
+    click.option(
+        "--data-reads",
+        type=click.Choice(["fail", "empty"]),
+        default=None,
+        help="A migration that reads data: fail (default), or read no rows and be flagged "
+        "[SQLGEN_DATA_READS, config data_reads].",
+    ),
+    click.option(
+        "--overrides",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of reviewed SQL: REVISION.DIRECTION.DIALECT.sql replaces a revision "
+        "[SQLGEN_OVERRIDES, config overrides].",
+    ),
+    click.option(
+        "--source-dialect",
+        metavar="NAME",
+        help="Translate raw op.execute() SQL from this dialect (default: emit it verbatim) "
+        "[SQLGEN_SOURCE_DIALECT, config source_dialect].",
+    ),
+    click.option(
+        "--server-version",
+        metavar="X.Y",
+        help="Server version the SQL is for (default: the dialect profile's); the dialect is "
+        "initialized as for a server of that version "
+        "[SQLGEN_SERVER_VERSION, config server_version].",
+    ),
+    click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Render every revision afresh; leave the cache alone.",
+    ),
+    click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Rendering cache folder (default: PROJECT/.sqlgen-cache) "
+        "[SQLGEN_CACHE_DIR, config cache_dir].",
+    ),
+    click.option(
+        "--no-env-py",
+        "command_no_env_py",
+        is_flag=True,
+        help="Do not run the project's env.py; settings come from config "
+        '[SQLGEN_ENV_PY=skip, config env_py = "skip"].',
+    ),
+    click.option(
+        "-x",
+        "command_x",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Passed to env.py and the migrations as Alembic's -x "
+        "(context.get_x_argument()). Repeatable.",
+    ),
+]
+
+
+def rendering_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add RENDERING_OPTIONS to a command. `-x` and `--no-env-py` given after the command
+    join those given before it (`sqlgen -x a=1 upgrade ...`), in the State."""
+
+    @functools.wraps(func)
+    def command(*args: Any, **kw: Any) -> Any:
+        state = click.get_current_context().find_object(State)
+        assert state is not None
+        state.x_arguments = (*state.x_arguments, *kw.pop("command_x"))
+        state.no_env_py = kw.pop("command_no_env_py") or state.no_env_py
+        return func(*args, **kw)
+
+    return _with(RENDERING_OPTIONS)(command)
+
+
+def _rendering_settings(kw: Mapping[str, Any]) -> dict[str, Any]:
+    """The project settings the rendering options set (None: from SQLGEN_*, config)."""
+    return {
+        "data_reads": kw["data_reads"],
+        "overrides": str(kw["overrides"].resolve()) if kw["overrides"] else None,
+        "source_dialect": kw["source_dialect"],
+        "server_version": kw["server_version"],
+        "cache_dir": str(kw["cache_dir"].resolve()) if kw["cache_dir"] else None,
+    }
+
+
+def _open_rendering(state: State, kw: Mapping[str, Any]) -> api.Workspace:
+    """The project, for a command that renders, with the rendering options applied."""
+    return state.open(index_scripts=not kw["no_cache"], run_env=True, **_rendering_settings(kw))
+
+
+def _print_revisions(
+    workspace: api.Workspace,
+    command: api.RevisionCommand,
+    infos: Sequence[api.RevisionInfo],
+    as_json: bool,
+    verbose: bool,
+) -> None:
+    """--json: the structured form; else the text `alembic COMMAND` prints."""
     if as_json:
         emit_json([i.as_json() for i in infos])
         return
-    for info in infos:
-        click.echo(_verbose(info) if verbose else _line(info))
+    click.echo(api.revisions_text(workspace, command, infos, verbose), nl=False)
 
 
 @main.command()
@@ -243,7 +359,8 @@ def _print_revisions(infos: Sequence[api.RevisionInfo], as_json: bool, verbose: 
 def history(state: State, range_: str | None, verbose: bool, as_json: bool) -> None:
     """List revisions, newest first (RANGE like base:heads or A:B)."""
     workspace = state.open()
-    _print_revisions(state.guard(lambda: api.history(workspace, range_)), as_json, verbose)
+    infos = state.guard(lambda: api.history(workspace, range_))
+    _print_revisions(workspace, "history", infos, as_json, verbose)
 
 
 @main.command()
@@ -253,7 +370,7 @@ def history(state: State, range_: str | None, verbose: bool, as_json: bool) -> N
 def heads(state: State, verbose: bool, as_json: bool) -> None:
     """List the current head revisions."""
     workspace = state.open()
-    _print_revisions(api.heads(workspace), as_json, verbose)
+    _print_revisions(workspace, "heads", api.heads(workspace), as_json, verbose)
 
 
 @main.command()
@@ -263,7 +380,7 @@ def heads(state: State, verbose: bool, as_json: bool) -> None:
 def branches(state: State, verbose: bool, as_json: bool) -> None:
     """List the branch points."""
     workspace = state.open()
-    _print_revisions(api.branches(workspace), as_json, verbose)
+    _print_revisions(workspace, "branches", api.branches(workspace), as_json, verbose)
 
 
 @main.command()
@@ -273,32 +390,57 @@ def branches(state: State, verbose: bool, as_json: bool) -> None:
 def show(state: State, revision: str, as_json: bool) -> None:
     """Show a revision (an id, a unique prefix, head, heads, LABEL@head, ...)."""
     workspace = state.open()
-    _print_revisions(state.guard(lambda: api.show(workspace, revision)), as_json, True)
+    infos = state.guard(lambda: api.show(workspace, revision))
+    _print_revisions(workspace, "show", infos, as_json, True)
 
 
 @main.command()
 @click.argument("revision", default="heads")
-@click.option("-d", "--dialect", required=True, metavar="NAME", help="The dialect to print for.")
 @click.option(
     "-o",
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the script to this file instead of printing it.",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each dialect's script into this folder, as DIALECT/schema-REVISION.sql.",
 )
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the one dialect's script to this file instead of printing it.",
+)
+@json_option
+@rendering_options
 @click.pass_obj
-def schema(state: State, revision: str, dialect: str, out: Path | None) -> None:
+def schema(
+    state: State, /, revision: str, out: Path | None, file: Path | None, as_json: bool, **kw: Any
+) -> None:
     """Print the schema at REVISION (default: heads) as CREATE statements.
 
     The migrations are replayed offline from base and the schema they leave is
     printed as the DDL that builds it, compiled for the dialect: the end state a
     reviewer can read beside the change scripts. `base` prints an empty schema.
+    Several dialects are written with -o FOLDER.
     """
-    workspace = state.open(run_env=True)
-    text = state.guard(lambda: api.schema(workspace, revision, dialect, out))
-    if out is None:
-        click.echo(text, nl=False)
-    else:
-        click.echo(f"wrote {out}", err=True)
+    if out is not None and file is not None:
+        raise click.UsageError("-o writes into a folder, --file to one file: give one of them")
+    if not kw["dialects"] and not kw["all_dialects"]:
+        raise click.UsageError("no dialect given; pass --dialect NAME or --all-dialects")
+    if out is None and (kw["all_dialects"] or len(kw["dialects"]) != 1):
+        raise click.UsageError(
+            "one schema is printed (or written with --file): give one --dialect, "
+            "or write each dialect's with -o FOLDER"
+        )
+    workspace = _open_rendering(state, kw)
+    names = _dialect_names(state, workspace, kw["dialects"], kw["all_dialects"])
+    scripts = state.guard(lambda: api.schemas(workspace, revision, names, out, file))
+    if as_json:
+        emit_json([s.as_json() for s in scripts])
+        return
+    for script in scripts:
+        if script.path is None:
+            click.echo(script.sql, nl=False)
+        else:
+            click.echo(f"wrote {script.path}", err=True)
 
 
 @main.command()
@@ -338,9 +480,10 @@ def revision(state: State, /, as_json: bool, **kw: Any) -> None:
 
     With --autogenerate, Alembic's own comparison runs against the schema the
     migrations leave at the heads, modelled offline: no database is needed and
-    env.py is not run.
+    env.py is not run. On a project without revisions (fresh from `alembic init`) it
+    writes the first one.
     """
-    workspace = state.open(run_env=True)
+    workspace = state.open(run_env=True, empty_ok=True)
     request = api.RevisionRequest(
         kw["message"],
         autogenerate=kw["autogenerate"],
@@ -381,19 +524,6 @@ class RangeCommand(click.Command):
 def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
-            "-d",
-            "--dialect",
-            "dialects",
-            multiple=True,
-            metavar="NAME",
-            help="Target dialect (repeatable): postgresql, mysql, mariadb, sqlite, mssql, oracle.",
-        ),
-        click.option(
-            "--all-dialects",
-            is_flag=True,
-            help="Every dialect whose SQLAlchemy dialect is installed (see `sqlgen dialects`).",
-        ),
-        click.option(
             "-o",
             "--out",
             type=click.Path(file_okay=False, path_type=Path),
@@ -402,14 +532,6 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Output folder.",
         ),
         click.option("--per-revision", is_flag=True, help="Also write one file per revision."),
-        click.option(
-            "--cache-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Rendering cache folder (default: PROJECT/.sqlgen-cache).",
-        ),
-        click.option(
-            "--no-cache", is_flag=True, help="Render every revision afresh; leave the cache alone."
-        ),
         click.option("--stdout", is_flag=True, help="Print the one dialect's script instead."),
         click.option(
             "--force", is_flag=True, help="Overwrite files a reviewer approved (drops approval)."
@@ -422,33 +544,11 @@ def _generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="One transaction per revision instead of one for the whole script.",
         ),
-        click.option(
-            "--data-reads",
-            type=click.Choice(["fail", "empty"]),
-            default=None,
-            help="A migration that reads data: fail (default), or read no rows and be flagged.",
-        ),
-        click.option(
-            "--overrides",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Folder of reviewed SQL: REVISION.DIRECTION.DIALECT.sql replaces a revision.",
-        ),
-        click.option(
-            "--source-dialect",
-            metavar="NAME",
-            help="Translate raw op.execute() SQL from this dialect (default: emit it verbatim).",
-        ),
-        click.option(
-            "--server-version",
-            metavar="X.Y",
-            help="Server version the SQL is for (default: the dialect profile's); "
-            "the dialect is initialized as for a server of that version.",
-        ),
         json_option,
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return rendering_options(func)
 
 
 def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> None:
@@ -458,13 +558,10 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
     if kw["stdout"] and (kw["all_dialects"] or len(dialects) != 1):
         raise click.UsageError("--stdout prints one script: give exactly one --dialect")
     settings = {
-        "source_dialect": kw["source_dialect"],
         "version_table": kw["version_table"],
         "version_table_schema": kw["version_table_schema"],
         "transaction_per_migration": kw["transaction_per_migration"],
-        "data_reads": kw["data_reads"],
-        "overrides": str(kw["overrides"].resolve()) if kw["overrides"] else None,
-        "cache_dir": str(kw["cache_dir"].resolve()) if kw["cache_dir"] else None,
+        **_rendering_settings(kw),
     }
     asked = {
         "direction": direction,
@@ -527,8 +624,12 @@ def _generating(state: State, call: Callable[[], T], kw: Mapping[str, Any]) -> T
         return state.guard(call)
     except CommandFailed as exc:
         cause = exc.__cause__
-        if kw["as_json"] and isinstance(cause, GenerationFailed):
-            emit_json(_failure_json(cause))
+        if isinstance(cause, GenerationFailed):
+            if kw["as_json"]:
+                emit_json(_failure_json(cause))
+            else:  # the dialects that succeeded were written: say so, as a success does
+                for path in cause.written:
+                    click.echo(f"wrote {path}")
         raise
 
 
@@ -541,6 +642,7 @@ def _report(result: GenerateResult, kw: Mapping[str, Any]) -> None:
             )
         click.echo(next(iter(result.scripts.values())).text, nl=False)
         return
+    _dropped_notes(result)
     if kw["as_json"]:
         emit_json(_result_json(result))
         return
@@ -590,7 +692,12 @@ def upgrade(state: State, /, range_: str, **kw: Any) -> None:
 @_generation_options
 @click.pass_obj
 def downgrade(state: State, /, range_: str, **kw: Any) -> None:
-    """Write downgrade SQL for RANGE (e.g. heads:base, A,B:base, head:-1)."""
+    """Write downgrade SQL for RANGE (e.g. heads:base, A,B:base, head:-1, "undo A:B").
+
+    RANGE "undo UPGRADE-RANGE" is the exact reverse of `upgrade UPGRADE-RANGE`: the
+    same revisions, undone in reverse order, back to where that upgrade started,
+    e.g. sqlgen downgrade "undo base:heads" -d postgresql.
+    """
     with one_command():  # each file is hashed once per command
         _generate(state, "downgrade", range_, **kw)
 
@@ -626,18 +733,59 @@ out_option = click.option(
 )
 
 
+MANIFEST_DIFF_LINES = 20  # of the manifest.json diff `check` shows without --diff
+
+
+def _replaying(state: State, out: Path, kw: Mapping[str, Any]) -> api.Workspace:
+    """The project, for check and regenerate: the -x the manifest records unless given."""
+    if not state.x_arguments:
+        state.x_arguments = state.guard(lambda: api.recorded_x(out))
+    return _open_rendering(state, kw)
+
+
+def _given(kw: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings given on the command line (which must match what the manifest records)."""
+    settings = _rendering_settings(kw)
+    return {
+        key: settings[key]
+        for key in ("data_reads", "overrides", "source_dialect", "server_version")
+    }
+
+
+def _replay_dialects(kw: Mapping[str, Any]) -> tuple[str, ...]:
+    """-d limits check and regenerate to those dialects; --all-dialects (the default): all
+    the manifest records."""
+    return () if kw["all_dialects"] else tuple(kw["dialects"])
+
+
 @main.command()
 @out_option
+@click.option("--diff", "full_diff", is_flag=True, help="Show all of the manifest.json diff.")
+@click.option(
+    "--strict-versions",
+    is_flag=True,
+    help="Fail when only the generator's library versions differ (by default: a note).",
+)
 @json_option
+@rendering_options
 @click.pass_obj
-def check(state: State, out: Path, as_json: bool) -> None:
+def check(
+    state: State, /, out: Path, full_diff: bool, strict_versions: bool, as_json: bool, **kw: Any
+) -> None:
     """Fail if the files in OUT no longer match the migrations (CI gate).
 
     Every run recorded in OUT/manifest.json is regenerated in memory and compared
-    with the files and the manifest on disk; drift is shown as a unified diff.
+    with the files and the manifest on disk: the drift lines come first, then each
+    file's unified diff, then the start of the manifest's (--diff: all of it).
+    Approvals dropped by --force are reported until the files are approved again.
+    With -d, only those dialects' files are compared. `sqlgen regenerate` rewrites
+    what the manifest records.
     """
-    workspace = state.open(run_env=True)
-    result = state.guard(lambda: api.check(workspace, out))
+    workspace = _replaying(state, out, kw)
+    cache = None if kw["no_cache"] else api.cache_folder(workspace)
+    result = state.guard(
+        lambda: api.check(workspace, out, _replay_dialects(kw), _given(kw), cache, strict_versions)
+    )
     if as_json:
         emit_json(
             {
@@ -646,27 +794,90 @@ def check(state: State, out: Path, as_json: bool) -> None:
                 "drifts": [
                     {"path": d.path, "kind": d.kind, "detail": d.detail} for d in result.drifts
                 ],
+                "notes": [
+                    {"path": d.path, "kind": d.kind, "detail": d.detail} for d in result.notes
+                ],
             }
         )
     else:
+        for note in result.notes:
+            click.echo(f"note: {note.line()}", err=True)
         for drift in result.drifts:
-            if drift.diff:
+            click.echo(f"error: drift: {drift.line()}", err=True)
+        for drift in result.drifts:
+            if drift.diff and drift.kind != "manifest":
                 click.echo(drift.diff, nl=False)
+        for drift in result.drifts:
+            if drift.diff and drift.kind == "manifest":
+                _manifest_diff(drift.diff, full_diff)
     if result.drifts:
-        raise CommandFailed(
-            [f"drift: {d.line()}" for d in result.drifts]
-            + [f"{len(result.drifts)} difference(s) in {out}; regenerate, review and commit"]
+        summary = (
+            f"{len(result.drifts)} difference(s) in {out}; regenerate (sqlgen regenerate "
+            f"-o {out}), review and commit"
         )
+        # as JSON, the drifts are in the document; as text, they were listed first
+        lines = [f"drift: {d.line()}" for d in result.drifts] if as_json else []
+        raise CommandFailed([*lines, summary])
     if not as_json:
         click.echo(f"ok: {result.checked} file(s) in {out} match the migrations")
+
+
+def _manifest_diff(diff: str, full: bool) -> None:
+    lines = diff.splitlines(keepends=True)
+    if full or len(lines) <= MANIFEST_DIFF_LINES:
+        click.echo(diff, nl=False)
+        return
+    click.echo("".join(lines[:MANIFEST_DIFF_LINES]), nl=False)
+    more = len(lines) - MANIFEST_DIFF_LINES
+    click.echo(f"... {more} more line(s) of the manifest.json diff (--diff shows them all)")
+
+
+@main.command()
+@out_option
+@click.option("--force", is_flag=True, help="Overwrite files a reviewer approved (drops approval).")
+@json_option
+@rendering_options
+@click.pass_obj
+def regenerate(state: State, /, out: Path, force: bool, as_json: bool, **kw: Any) -> None:
+    """Run again exactly what OUT/manifest.json records: each direction's command, range,
+    dialects and options (with -d, only those dialects), written to OUT.
+
+    After a new revision, this and `sqlgen check` need no memory of the commands
+    that wrote OUT. Approved files are not overwritten without --force.
+    """
+    workspace = _replaying(state, out, kw)
+    cache = None if kw["no_cache"] else api.cache_folder(workspace)
+    options = {"as_json": as_json, "stdout": False}
+    results = _generating(
+        state,
+        lambda: api.regenerate(workspace, out, _replay_dialects(kw), _given(kw), cache, force),
+        options,
+    )
+    if as_json:
+        emit_json([_result_json(result) for result in results])
+    for result in results:
+        _dropped_notes(result)
+        if not as_json:
+            for path in result.written:
+                click.echo(f"wrote {path}")
+
+
+def _dropped_notes(result: GenerateResult) -> None:
+    for approval in result.dropped:
+        click.echo(
+            f"note: --force dropped the approval of {approval.path} (by {approval.by} on "
+            f"{approval.on}); review it and run `sqlgen approve` again",
+            err=True,
+        )
 
 
 @main.command()
 @click.argument("range_", metavar="[RANGE]", required=False)
 @click.option("--by", required=True, metavar="NAME", help="Who reviewed the files.")
 @out_option
+@json_option
 @click.pass_obj
-def approve(state: State, range_: str | None, by: str, out: Path) -> None:
+def approve(state: State, range_: str | None, by: str, out: Path, as_json: bool) -> None:
     """Record the reviewed files (all, or those of RANGE) with their checksums.
 
     The approvals go to OUT/sqlgen.lock: `check` then fails if an approved file
@@ -674,6 +885,9 @@ def approve(state: State, range_: str | None, by: str, out: Path) -> None:
     """
     workspace = state.open()
     approvals = state.guard(lambda: api.approve(workspace, out, by, range_))
+    if as_json:
+        emit_json([dataclasses.asdict(approval) for approval in approvals])
+        return
     for approval in approvals:
         click.echo(f"approved {approval.path} ({approval.sha256[:12]}) by {approval.by}")
 
@@ -689,33 +903,46 @@ def _dialect_names(
     return list(names)
 
 
-dialect_options = [
-    click.option(
-        "-d",
-        "--dialect",
-        "dialects",
-        multiple=True,
-        metavar="NAME",
-        help="Target dialect (repeatable).",
-    ),
-    click.option("--all-dialects", is_flag=True, help="Every installed dialect."),
-]
+since_option = click.option(
+    "--since",
+    metavar="GIT_REF",
+    help="Instead of RANGE: the revisions whose files are new or changed since GIT_REF "
+    "(git diff, and files not added yet), from the schema at their parents.",
+)
+assume_new_option = click.option(
+    "--assume-new-tables",
+    is_flag=True,
+    help="A table the range creates is new (no rows) for the whole range, as if it were "
+    "deployed in one go; by default a deployment may stop after any revision.",
+)
 
 
-def _with(
-    options: list[Callable[[Any], Any]],
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            func = option(func)
-        return func
+def _range_or_since(
+    state: State, workspace: api.Workspace, range_: str | None, since: str | None
+) -> tuple[str | None, api.Changed | None]:
+    """The range to run: RANGE, or the one covering what changed since GIT_REF (None when
+    nothing did, which is said on stderr)."""
+    if since is None:
+        return range_, None
+    changed = state.guard(lambda: api.changed_since(workspace, since))
+    if not changed.revisions:
+        click.echo(f"note: no revision file is new or changed since {since}", err=True)
+    else:
+        listed = ", ".join(changed.revisions)
+        click.echo(f"note: changed since {since}: {listed} (range {changed.spec})", err=True)
+    return changed.spec, changed
 
-    return decorate
+
+def _one_of_range_since(range_: str | None, since: str | None) -> None:
+    if (range_ is None) == (since is None):
+        raise click.UsageError("give a RANGE or --since GIT_REF (one of them)")
 
 
 @main.command(cls=RangeCommand)
-@click.argument("range_", metavar="RANGE")
-@_with(dialect_options)
+@click.argument("range_", metavar="[RANGE]", required=False)
+@rendering_options
+@since_option
+@assume_new_option
 @click.option(
     "--format",
     "report_format",
@@ -731,43 +958,64 @@ def _with(
     show_default=True,
     help="Exit 1 when a finding at or above this severity is not suppressed.",
 )
+@json_option
 @click.pass_obj
 def lint(
     state: State,
     /,
-    range_: str,
-    dialects: tuple[str, ...],
-    all_dialects: bool,
+    range_: str | None,
+    since: str | None,
+    assume_new_tables: bool,
     report_format: str,
     fail_on: str,
+    as_json: bool,
+    **kw: Any,
 ) -> None:
     """Report risky changes in RANGE: destructive, locking, incompatible, data-dependent.
 
     Rules run over the captured operations and statements of the upgrade and of
-    the downgrade of the same revisions. Suppress one on its migration line with
+    the downgrade of the same revisions. A table an earlier revision created is
+    taken to hold rows by then (a deployment can stop after any revision) unless
+    --assume-new-tables. In CI, `--since origin/main` lints what a change adds,
+    against the schema before it. Suppress one on its migration line with
     `# sqlgen: ignore[SG101] reason`; configure rules in [tool.sqlgen.lint].
     """
     from sqlgen.lint import RULES, Severity, exit_code, to_json, to_markdown, to_sarif, to_text
 
-    workspace = state.open(run_env=True)
-    names = _dialect_names(state, workspace, dialects, all_dialects)
-    result = state.guard(lambda: api.lint(workspace, range_, names))
+    if as_json and report_format not in ("text", "json"):
+        raise click.UsageError(
+            f"--json is --format json; it cannot go with --format {report_format}"
+        )
+    report_format = "json" if as_json else report_format
+    _one_of_range_since(range_, since)
+    workspace = _open_rendering(state, kw)
+    names = _dialect_names(state, workspace, kw["dialects"], kw["all_dialects"])
+    spec, changed = _range_or_since(state, workspace, range_, since)
+    findings = []
+    if spec is not None:
+        findings = state.guard(
+            lambda: api.lint(
+                workspace, spec, names, assume_new_tables=assume_new_tables, changed=changed
+            )
+        ).findings
     root = workspace.project.root
     if report_format == "json":
-        report = to_json(result.findings, root=root)
+        report = to_json(findings, root=root)
     elif report_format == "sarif":
-        report = to_sarif(result.findings, RULES, __version__, root)
+        report = to_sarif(findings, RULES, __version__, root)
     elif report_format == "markdown":
-        report = to_markdown(result.findings, root=root)
+        report = to_markdown(findings, root=root)
     else:
-        report = to_text(result.findings, color=sys.stdout.isatty(), root=root)
+        report = to_text(findings, color=sys.stdout.isatty(), root=root)
     click.echo(report, nl=not report.endswith("\n"))
-    sys.exit(exit_code(result.findings, Severity(fail_on)))
+    sys.exit(exit_code(findings, Severity(fail_on)))
 
 
 @main.command(cls=RangeCommand)
-@click.argument("range_", metavar="RANGE")
-@_with(dialect_options)
+@click.argument("range_", metavar="[RANGE]", required=False)
+@rendering_options
+@since_option
+@assume_new_option
 @click.option(
     "-o",
     "--out",
@@ -775,22 +1023,55 @@ def lint(
     required=True,
     help="The bundle folder; OUT.zip is written beside it.",
 )
+@json_option
 @click.pass_obj
 def bundle(
-    state: State, /, range_: str, dialects: tuple[str, ...], all_dialects: bool, out: Path
+    state: State,
+    /,
+    range_: str | None,
+    since: str | None,
+    assume_new_tables: bool,
+    out: Path,
+    as_json: bool,
+    **kw: Any,
 ) -> None:
-    """Write a change-ticket bundle for RANGE: scripts, manifest, REVIEW.md, REVIEW.html, zip."""
-    workspace = state.open(run_env=True)
-    names = _dialect_names(state, workspace, dialects, all_dialects)
-    result = state.guard(lambda: api.bundle(workspace, range_, names, out))
+    """Write a change-ticket bundle for RANGE: scripts, manifest, REVIEW.md, REVIEW.html, zip.
+
+    With --since GIT_REF, the bundle is of the revisions new or changed since then;
+    when there are none, nothing is written.
+    """
+    _one_of_range_since(range_, since)
+    workspace = _open_rendering(state, kw)
+    names = _dialect_names(state, workspace, kw["dialects"], kw["all_dialects"])
+    spec, changed = _range_or_since(state, workspace, range_, since)
+    if spec is None:
+        if as_json:
+            emit_json({"folder": None, "archive": None, "files": [], "findings": 0})
+        return
+    result = state.guard(
+        lambda: api.bundle(
+            workspace, spec, names, out, assume_new_tables=assume_new_tables, changed=changed
+        )
+    )
+    if as_json:
+        emit_json(
+            {
+                "folder": str(result.folder),
+                "archive": str(result.archive),
+                "files": [str(p) for p in result.files],
+                "findings": len(result.findings),
+            }
+        )
+        return
     for path in result.files:
         click.echo(f"wrote {path}")
     click.echo(f"wrote {result.archive}")
 
 
 @main.command(cls=RangeCommand)
-@click.argument("range_", metavar="RANGE")
-@_with(dialect_options)
+@click.argument("range_", metavar="[RANGE]", required=False)
+@rendering_options
+@since_option
 @click.option(
     "--url",
     metavar="URL",
@@ -804,18 +1085,24 @@ def bundle(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the verified scripts here (default: a temporary folder).",
 )
+@click.option(
+    "--empty",
+    is_flag=True,
+    help="Run on empty tables: insert no rows and check none (see docs/verify.md).",
+)
 @json_option
 @click.pass_obj
 def verify(
     state: State,
     /,
-    range_: str,
-    dialects: tuple[str, ...],
-    all_dialects: bool,
+    range_: str | None,
+    since: str | None,
     url: str | None,
     keep: bool,
     out: Path | None,
+    empty: bool,
     as_json: bool,
+    **kw: Any,
 ) -> None:
     """Prove RANGE's scripts run: upgrade, downgrade, upgrade again, on a real engine.
 
@@ -826,15 +1113,26 @@ def verify(
     table holds the expected heads. SQLite and DuckDB run embedded; PostgreSQL and
     MariaDB/MySQL on a throwaway local server when one is installed, or on --url;
     other engines only with --url, and are otherwise reported "not verified".
-    Exit 0 only when every dialect passed.
+    Unless --empty, the upgrade and the downgrade run revision by revision on
+    tables holding rows made from the schema model, checked after each revision
+    (rows kept, defaults usable): see docs/verify.md. Exit 0 only when every
+    dialect passed.
     """
     import signal
 
     # Ctrl-C and SIGTERM unwind through the context managers, so servers stop
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    workspace = state.open(run_env=True)
-    names = _dialect_names(state, workspace, dialects, all_dialects)
-    outcomes = state.guard(lambda: api.verify(workspace, range_, names, url, keep, out))
+    _one_of_range_since(range_, since)
+    workspace = _open_rendering(state, kw)
+    names = _dialect_names(state, workspace, kw["dialects"], kw["all_dialects"])
+    spec, _ = _range_or_since(state, workspace, range_, since)
+    if spec is None:  # nothing changed: nothing to verify
+        if as_json:
+            emit_json([])
+        return
+    outcomes = state.guard(
+        lambda: api.verify(workspace, spec, names, url, keep, out, rows=not empty)
+    )
     if as_json:
         emit_json(
             [
@@ -844,6 +1142,7 @@ def verify(
                     "where": o.where,
                     "problems": o.problems,
                     "log": o.log,
+                    "notes": o.notes,
                 }
                 for o in outcomes
             ]
@@ -853,6 +1152,8 @@ def verify(
             click.echo(f"{o.status.upper()}: {o.dialect} ({o.where})")
             for line in o.log:
                 click.echo(f"    {line}")
+            for note in o.notes:
+                click.echo(f"    note: {note}")
             for problem in o.problems:
                 click.echo(f"    problem: {problem}")
     if any(o.status != "passed" for o in outcomes):

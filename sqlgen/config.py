@@ -58,6 +58,7 @@ class Options:
     dialects: Path | None = None  # the project's own dialect profiles
     lint: Mapping[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None  # the rendering cache (default: PROJECT/.sqlgen-cache)
+    server_version: str | None = None  # "X.Y": the server the SQL is for (default: the profile's)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ _OPTION_KEYS: dict[str, Callable[[Any], Any]] = {
     "env_py": _as_env_py,
     "target_metadata": _as_str,
     "baseline": _as_str,
+    "server_version": lambda value: str(value) if isinstance(value, int) else _as_str(value),
 }
 # keys that say where the revision files are (Alembic's names)
 _LAYOUT_KEYS: dict[str, Callable[[Any], Any]] = {

@@ -9,6 +9,7 @@ migrations.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +22,11 @@ from sqlgen.lock import Approval
 from sqlgen.output import MANIFEST, manifest_text, merged_manifest, sha256
 from sqlgen.workspace import Workspace
 
-DriftKind = Literal["changed", "missing", "left-over", "manifest", "approved"]
+DriftKind = Literal[
+    "changed", "missing", "left-over", "manifest", "approved", "unapproved", "versions"
+]
+# kinds that are a note, not drift, unless asked to be strict (`check --strict-versions`)
+NOTE_KINDS: frozenset[str] = frozenset({"versions"})
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,23 @@ def _replay(
     return replayed, request
 
 
-def expected_output(
+def recorded_runs(
     workspace: Workspace, manifest: Mapping[str, Any]
+) -> list[tuple[Workspace, GenerateRequest]]:
+    """The workspace and request of each run the manifest records (upgrade, then downgrade),
+    for `sqlgen regenerate` to run again."""
+    return [
+        _replay(workspace, direction, manifest[direction])
+        for direction in ("upgrade", "downgrade")
+        if manifest.get(direction)
+    ]
+
+
+def expected_output(
+    workspace: Workspace, manifest: Mapping[str, Any], cache: Path | None = None
 ) -> tuple[dict[str, str], str]:
-    """Every file the recorded runs produce today, and the manifest they produce."""
+    """Every file the recorded runs produce today, and the manifest they produce
+    (`cache`: the rendering cache to use, if any)."""
     files: dict[str, str] = {}
     expected: dict[str, Any] | None = None
     for direction in ("upgrade", "downgrade"):
@@ -87,7 +105,7 @@ def expected_output(
         if not section:
             continue
         replayed, request = _replay(workspace, direction, section)
-        generation = render_outputs(replayed, request, keep_runs=False)
+        generation = render_outputs(replayed, replace(request, cache=cache), keep_runs=False)
         if generation.failures:
             raise GenerationFailed(generation.failures)
         files.update({f.path: f.content for f in generation.files})
@@ -102,13 +120,42 @@ def expected_output(
     return files, manifest_text(expected or {})
 
 
+def _versions_only(on_disk: str, expected: str) -> str | None:
+    """When two manifests differ only in the generator's library versions, what differs;
+    None when anything else differs (or either is not a JSON object)."""
+    try:
+        old, new = json.loads(on_disk), json.loads(expected)
+    except ValueError:
+        return None
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    old_versions, new_versions = old.pop("generator", None), new.pop("generator", None)
+    if old != new or old_versions == new_versions:
+        return None
+    if not isinstance(old_versions, dict) or not isinstance(new_versions, dict):
+        return None
+    changed = ", ".join(
+        f"{name} {old_versions.get(name, 'absent')} -> {new_versions.get(name, 'absent')}"
+        for name in sorted(old_versions.keys() | new_versions.keys())
+        if old_versions.get(name) != new_versions.get(name)
+    )
+    return (
+        f"made with other library versions ({changed}); the SQL files and the rest of "
+        "the manifest match"
+    )
+
+
 def compare(
     out: Path,
     manifest: Mapping[str, Any],
     expected_files: Mapping[str, str],
     expected_manifest: str,
     approvals: Mapping[str, Approval],
+    dropped: Mapping[str, Approval] | None = None,
+    whole_manifest: bool = True,
 ) -> list[Drift]:
+    """`dropped`: approvals a forced regeneration took away; `whole_manifest`: False when
+    only some dialects were regenerated (their files are compared, not the manifest)."""
     drifts: list[Drift] = []
     for path, content in sorted(expected_files.items()):
         target = out / path
@@ -127,11 +174,22 @@ def compare(
             detail = "listed in manifest.json, but no recorded run produces it any more"
             drifts.append(Drift(path, "left-over", detail))
     on_disk_manifest = (out / MANIFEST).read_text(encoding="utf-8")
-    if on_disk_manifest != expected_manifest:
+    if whole_manifest and on_disk_manifest != expected_manifest:
         diff = _diff(MANIFEST, on_disk_manifest, expected_manifest)
-        drifts.append(Drift(MANIFEST, "manifest", "differs from a fresh rendering", diff))
+        versions = _versions_only(on_disk_manifest, expected_manifest)
+        if versions is not None:
+            drifts.append(Drift(MANIFEST, "versions", versions, diff))
+        else:
+            drifts.append(Drift(MANIFEST, "manifest", "differs from a fresh rendering", diff))
     for path, approval in sorted(approvals.items()):
         if path in expected_files and sha256(expected_files[path].encode()) != approval.sha256:
             detail = f"approved by {approval.by} on {approval.on}, and would change"
             drifts.append(Drift(path, "approved", detail))
+    for path, lost in sorted((dropped or {}).items()):
+        if path in expected_files and path not in approvals:
+            detail = (
+                f"no longer approved: the approval by {lost.by} on {lost.on} was dropped "
+                "when --force rewrote it; review it and run `sqlgen approve`"
+            )
+            drifts.append(Drift(path, "unapproved", detail))
     return drifts

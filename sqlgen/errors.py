@@ -251,6 +251,34 @@ class DialectUnavailable(SqlgenError):
         super().__init__(message)
 
 
+# Optional packages by the name they are imported as: the extra that installs each
+# (tests/test_missing_packages.py checks these extras exist in pyproject.toml).
+PACKAGE_EXTRAS = {
+    "psycopg": "verify",
+    "pymysql": "verify",
+    "duckdb": "duckdb",
+    "duckdb_engine": "duckdb",
+    "snowflake": "snowflake",
+    "sqlalchemy_bigquery": "bigquery",
+    "google": "bigquery",
+    "sqlalchemy_redshift": "redshift",
+    "redshift_connector": "redshift",
+    "trino": "trino",
+}
+
+
+class MissingPackage(SqlgenError):
+    """An optional Python package is not installed; the message says how to install it."""
+
+    def __init__(self, module: str, needed_by: str | None = None) -> None:
+        self.module = module
+        top = module.split(".")[0]
+        extra = PACKAGE_EXTRAS.get(top)
+        install = f"pip install 'sqlgen[{extra}]'" if extra else f"pip install {top}"
+        who = f"{needed_by} needs" if needed_by else "this needs"
+        super().__init__(f"{who} the Python package {top}, which is not installed: {install}")
+
+
 # --- generating SQL -----------------------------------------------------------
 
 
@@ -388,3 +416,47 @@ class OutputError(SqlgenError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot write {path}: {reason}")
+
+
+def shown(value: object, limit: int = 120) -> str:
+    """repr(value), cut short when long: a value from untrusted input may be huge."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+class UnsafePath(OutputError):
+    """A path sqlgen was to write, replace or delete (or one a manifest or lock lists)
+    that could leave the folder it belongs in: named with the value and where the value
+    came from. An OutputError, so that a cache write refused this way is skipped as any
+    cache write that fails."""
+
+    def __init__(self, value: object, source: str, reason: str) -> None:
+        self.value = value
+        self.source = source
+        self.path = Path(value) if isinstance(value, str) else Path(source)
+        self.reason = f"path {shown(value)} {reason}"
+        SqlgenError.__init__(self, f"{source}: path {shown(value)} {reason}; nothing was written")
+
+
+class ManifestError(SqlgenError):
+    """A manifest.json that is not one sqlgen can trust (it is never taken as absent)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}; nothing was written")
+
+
+class UnsafeName(ScriptError):
+    """A revision id or branch label that cannot be part of a file name."""
+
+    def __init__(self, path: Path, what: str, value: object, reason: str) -> None:
+        self.what = what
+        self.value = value
+        super().__init__(
+            path,
+            None,
+            f"{what} {shown(value)} {reason}: sqlgen puts revision ids and labels in file "
+            "names, so they are letters, digits, '_', '-' and '.' (not first), "
+            "at most 64 characters",
+        )

@@ -9,6 +9,12 @@ on which worker finished first.
 
 The work reports each revision it renders through `tick`; from workers the
 ticks go through a shared counter that this process reads to drive progress.
+
+Ctrl-C reaches every process of the terminal's group: workers ignore SIGINT, so
+only this process sees it (KeyboardInterrupt: the CLI exits 130, one line) and
+the pool is terminated on the way out. Workers take SIGTERM's default action
+whatever handler this process has installed, so terminating the pool never waits
+on a worker that runs a handler instead of ending.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -37,6 +44,12 @@ def cores() -> int:
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _worker_signals() -> None:
+    """Each worker's first act: Ctrl-C is the parent's to handle; SIGTERM ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _in_worker(index: int) -> Any:
@@ -65,7 +78,7 @@ def fan_out(
     counter = context.Value("q", 0)
     _shared.update(work=work, counter=counter)
     try:
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=_worker_signals) as pool:
             pending = pool.map_async(_in_worker, range(count), chunksize=1)
             seen = 0
             while not pending.ready():

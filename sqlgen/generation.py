@@ -78,7 +78,9 @@ def _label(ids: Sequence[str]) -> str:
     """A file-name part for a set of revisions: ids, never words like `head`."""
     if not ids:
         return "base"
-    if len(ids) <= 3:
+    # ids are at most 64 characters (sqlgen.scripts.PLAIN_NAME): a long set is shortened,
+    # so that a file name stays under the 255 bytes file systems take
+    if len(ids) <= 3 and len("+".join(ids)) <= 100:
         return "+".join(ids)
     digest = hashlib.sha256(",".join(ids).encode()).hexdigest()[:8]
     return f"{ids[0]}+{len(ids) - 1}more-{digest}"
@@ -101,9 +103,10 @@ def _run_settings(
     project = workspace.project
     options = project.options
     server_version = None
-    if request.server_version:
+    wanted = request.server_version or options.server_version  # the CLI's, else SQLGEN_/config
+    if wanted:
         try:
-            server_version = parse_version(request.server_version)
+            server_version = parse_version(wanted)
         except ValueError as exc:
             raise UsageError(f"--server-version: {exc}") from exc
     environment = environment or workspace.environment
@@ -323,7 +326,7 @@ def _section(
             "per_revision": request.per_revision,
             "source_dialect": settings.source_dialect.name if settings.source_dialect else None,
             "overrides": workspace.relative(settings.overrides) if settings.overrides else None,
-            "server_version": request.server_version,
+            "server_version": request.server_version or workspace.project.options.server_version,
             "environment": _environment_record(settings),
         },
     }

@@ -27,6 +27,7 @@ from alembic.script.revision import (
     RevisionMap,
 )
 
+from sqlgen import internals
 from sqlgen.errors import (
     AmbiguousRevision,
     EmptyRange,
@@ -45,7 +46,6 @@ _RELATIVE = re.compile(r"(?:.+@)?\w*[+-]\d+$")
 _ANCHORED = re.compile(r"([^@]+)@([+-]\d+)")
 _SYMBOLS = ("base", "head", "heads")
 UNDO = "undo "  # `downgrade "undo RANGE"`: the reverse of `upgrade RANGE`
-_NOT_ON_BRANCH = re.compile(r"Revision (\S+) is not a member of branch '([^']*)'")
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,8 @@ class _Step(RevisionStep):
             return set()
         return {
             r.revision
-            for r in self.revision_map._get_ancestor_nodes(
-                self.revision_map.get_revisions(others), check=False
+            for r in internals.ancestor_nodes(
+                self.revision_map, self.revision_map.get_revisions(others), check=False
             )
         }
 
@@ -127,8 +127,8 @@ class _Step(RevisionStep):
             ancestors = {
                 r.revision
                 for to_revision in self.to_revisions
-                for r in self.revision_map._get_ancestor_nodes(
-                    self.revision_map.get_revisions(to_revision), check=False
+                for r in internals.ancestor_nodes(
+                    self.revision_map, self.revision_map.get_revisions(to_revision), check=False
                 )
                 if r.revision != to_revision
             }
@@ -174,10 +174,7 @@ class RevisionGraph:
         for revision in self._revisions:
             # Alembic builds this tuple from a set, so a revision with several depends_on
             # would be ordered (and bookkept) by hash seed; keep the declared order.
-            normalized = set(revision._normalized_resolved_dependencies)
-            revision._normalized_resolved_dependencies = tuple(
-                d for d in revision._resolved_dependencies if d in normalized
-            )
+            internals.keep_declared_dependency_order(revision)
 
     # --- questions about the whole graph ---
 
@@ -194,7 +191,7 @@ class RevisionGraph:
 
     def get(self, rev_id: str) -> Revision:
         """The revision with exactly this id (a KeyError for any other)."""
-        revision = self._map._revision_map[rev_id]
+        revision = internals.revision_by_id(self._map, rev_id)
         if revision is None:
             raise KeyError(rev_id)
         return revision
@@ -250,6 +247,22 @@ class RevisionGraph:
         """Revision ids in the project's file order: stable across runs and hash seeds."""
         return tuple(sorted(ids, key=lambda r: self._position.get(r, -1)))
 
+    def covering(self, ids: Sequence[str]) -> str:
+        """The upgrade range whose steps are `ids` and what lies between them: from the
+        heads of everything below them (their parents' side) to the topmost of them."""
+        chosen = set(ids)
+        above = {
+            r.revision for r in internals.descendant_nodes(self._map, [self.get(i) for i in ids])
+        }
+        below = self._ancestors(tuple(chosen)) - above
+        start = below - self._strict_ancestors(below)
+        tips = chosen - self._strict_ancestors(chosen)
+        return f"{','.join(self.ordered(start)) or 'base'}:{','.join(self.ordered(tips))}"
+
+    def _strict_ancestors(self, ids: set[str]) -> set[str]:
+        parents = {p for i in ids for p in internals.all_down_revisions(self.get(i))}
+        return self._ancestors(tuple(parents)) if parents else set()
+
     # --- ranges ---
 
     def plan(self, direction: Direction, spec: str) -> Plan:
@@ -266,7 +279,9 @@ class RevisionGraph:
             if not _RELATIVE.match(right):
                 self._check_direction(direction, spec, left, right, start)
             if direction == "upgrade":
-                revisions = list(self._map.iterate_revisions(right, start, implicit_base=True))
+                # several targets, `A:B,C`, as `A,B:C` takes several starts
+                target = tuple(p.strip() for p in right.split(",")) if "," in right else right
+                revisions = list(self._map.iterate_revisions(target, start, implicit_base=True))
                 revisions.reverse()
             else:
                 revisions = list(
@@ -345,7 +360,7 @@ class RevisionGraph:
 
     def _ancestors(self, ids: Sequence[str]) -> set[str]:
         revisions = [self.get(i) for i in ids]
-        return {r.revision for r in self._map._get_ancestor_nodes(revisions)}
+        return {r.revision for r in internals.ancestor_nodes(self._map, revisions)}
 
     def _check_direction(
         self, direction: Direction, spec: str, left: str, right: str, start: tuple[str, ...]
@@ -376,12 +391,12 @@ class RevisionGraph:
         except MultipleHeads as exc:
             raise MultipleHeadsError(exc.argument or "head", list(exc.heads)) from exc
         except ResolutionError as exc:
-            off_branch = _NOT_ON_BRANCH.search(str(exc))
+            off_branch = internals.not_on_branch(exc)
             if off_branch:
-                raise RevisionNotOnBranch(*off_branch.groups()) from exc
+                raise RevisionNotOnBranch(*off_branch) from exc
             raise self._unresolved(exc.argument) from exc
         except RangeNotAncestorError as exc:
-            if exc.lower == "Nothing to drop":  # Alembic's downgrade puts its reason here
+            if internals.nothing_to_drop(exc):  # Alembic's downgrade puts its reason here
                 reason = f"its target is not below {_text(exc.upper)}: there is nothing to drop"
             else:
                 lower, upper = _text(exc.lower or "base"), _text(exc.upper or "base")

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlgen.cache_writes import write_cache_file
-from sqlgen.errors import GenerationFailed, RevisionFailure
+from sqlgen.errors import GenerationFailed, OutputError, RevisionFailure
 from sqlgen.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
@@ -41,8 +41,8 @@ from sqlgen.fingerprint import (
     project_code,
     sqlgen_source,
 )
-from sqlgen.lock import write_checked
-from sqlgen.output import OutputFile
+from sqlgen.lock import Approval, write_checked
+from sqlgen.output import OutputFile, path_problem, remove_inside, section_problem
 from sqlgen.results import GenerateResult, RangeSummary, ScriptText
 
 if TYPE_CHECKING:
@@ -198,8 +198,8 @@ def record_run(cache: Path, key: str, inputs: Inputs, remembered: Remembered) ->
     try:
         records = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in records[KEEP:]:
-            old.unlink(missing_ok=True)
-    except OSError:
+            remove_inside(folder, old.name, f"the rendering cache {cache}")
+    except (OSError, OutputError):
         pass  # a record pruned by another run meanwhile, or one that cannot be removed
 
 
@@ -228,22 +228,45 @@ def _inputs(data: Mapping[str, Any]) -> Inputs:
     )
 
 
+def _text(value: Any, optional: bool = False) -> Any:
+    """`value`, when it is a string (or None, if `optional`); else TypeError: a record
+    this version did not write is ignored, never trusted."""
+    if isinstance(value, str) or (optional and value is None):
+        return value
+    raise TypeError(f"not a string: {value!r}")
+
+
+def _texts(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, list):
+        raise TypeError(f"not a list: {values!r}")
+    return tuple(_text(v) for v in values)
+
+
 def _remembered(data: Mapping[str, Any]) -> Remembered:
+    """The record's run; TypeError or ValueError for anything not as this version writes
+    it (a file name that could leave the output folder included)."""
     plan = data["plan"]
     files = [
         OutputFile(
-            path=f["path"],
-            content=f["content"],
-            dialect=f["dialect"],
-            direction=f["direction"],
-            kind=f["kind"],
-            start=tuple(f["start"]),
-            end=tuple(f["end"]),
-            revision=f["revision"],
-            engine=f.get("engine"),
+            path=_text(f["path"]),
+            content=_text(f["content"]),
+            dialect=_text(f["dialect"]),
+            direction=_text(f["direction"]),
+            kind=_text(f["kind"]),
+            start=_texts(f["start"]),
+            end=_texts(f["end"]),
+            revision=_text(f["revision"], optional=True),
+            engine=_text(f.get("engine"), optional=True),
         )
         for f in data["files"]
     ]
+    for output in files:
+        problem = path_problem(output.path)
+        if problem is not None:
+            raise ValueError(f"file {output.path!r} {problem}")
+    problem = section_problem(str(plan["direction"]), data["section"])
+    if problem is not None:
+        raise ValueError(problem)
     return Remembered(
         RangeSummary(
             plan["direction"],
@@ -268,11 +291,13 @@ def replay(cache: Path, key: str, out: Path, write: bool, force: bool) -> Genera
     try:
         inputs = _inputs(data["inputs"])
         remembered = _remembered(data["run"])
-    except (KeyError, TypeError, ValueError):
+        failures = [_failure(f) for f in remembered.failures]
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None  # not a record this version can read: rendered again
     if not inputs.unchanged():
         return None
     written: list[Path] = []
+    dropped: list[Approval] = []
     if write and remembered.files:
         written = write_checked(
             out,
@@ -282,9 +307,9 @@ def replay(cache: Path, key: str, out: Path, write: bool, force: bool) -> Genera
             remembered.section,
             remembered.generator,
             force,
+            dropped,
         )
-    if remembered.failures:
-        failures = [_failure(f) for f in remembered.failures]
+    if failures:
         raise GenerationFailed(failures, [str(p) for p in written])
     scripts = {f.target: ScriptText(f.content) for f in remembered.files if f.kind == "range"}
-    return GenerateResult(remembered.plan, scripts, remembered.files, written)
+    return GenerateResult(remembered.plan, scripts, remembered.files, written, dropped)

@@ -6,9 +6,10 @@ sqlgen.memo) hands the CLI the same result without loading the pipeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlgen.lock import Approval
 from sqlgen.output import OutputFile
 
 
@@ -35,3 +36,4 @@ class GenerateResult:
     scripts: dict[str, ScriptText]
     files: list[OutputFile]
     written: list[Path]
+    dropped: list[Approval] = field(default_factory=list)  # approvals --force dropped

@@ -32,7 +32,7 @@ from alembic import util as alembic_util
 
 from sqlgen.cache import prepare_folder
 from sqlgen.errors import OutputError
-from sqlgen.output import atomic_write
+from sqlgen.output import write_inside
 
 FORMAT = 1
 INDEX_FILE = "scripts.idx"
@@ -253,8 +253,7 @@ class ScriptIndex:
         digest = hashlib.sha256(text.encode()).hexdigest()
         # an index not written only makes the next run slower
         with contextlib.suppress(OSError, OutputError):
-            atomic_write(
-                prepare_folder(self.path.parent) / INDEX_FILE,
-                f"{_HEADER}\n{digest}\n{text}".encode(),
-                durable=False,
-            )
+            folder = prepare_folder(self.path.parent)
+            data = f"{_HEADER}\n{digest}\n{text}".encode()
+            source = f"the rendering cache {folder}"
+            write_inside(folder, INDEX_FILE, data, source, durable=False, folder="cache folder")

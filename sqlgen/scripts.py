@@ -10,15 +10,16 @@ nowhere) is an error here, reported with the file that causes it.
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alembic.script import Script, ScriptDirectory
-from alembic.script.base import _only_source_rev_file
 from alembic.util import CommandError, to_tuple
 
+from sqlgen import internals
 from sqlgen.config import Layout
 from sqlgen.errors import (
     DanglingRevision,
@@ -29,6 +30,7 @@ from sqlgen.errors import (
     ScriptErrors,
     ScriptImportError,
     ScriptSyntaxError,
+    UnsafeName,
     line_in,
 )
 from sqlgen.fingerprint import file_digest
@@ -63,7 +65,7 @@ def _load_one(directory: ScriptDirectory, path: Path) -> Script | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return Script._from_path(directory, path)
+            return internals.script_from_path(directory, path)
     except SyntaxError as exc:
         raise ScriptSyntaxError(path, exc.lineno, exc.msg) from exc
     except ImportError as exc:
@@ -84,7 +86,7 @@ def _indexed(directory: ScriptDirectory, path: Path, index: ScriptIndex | None) 
         return _load_one(directory, path)
     digest = file_digest(path)
     facts = index.facts(digest)
-    if facts is not None and _only_source_rev_file.match(path.name):
+    if facts is not None and internals.is_revision_file_name(path.name):
         return Script(LazyScriptModule(path, facts), facts.revision, path)
     script = _load_one(directory, path)
     if script is not None:
@@ -92,24 +94,50 @@ def _indexed(directory: ScriptDirectory, path: Path, index: ScriptIndex | None) 
     return script
 
 
+# what a revision id or branch label may be, as it becomes part of file names (Alembic's
+# ids are hex, labels words): letters, digits, '_', '-', '.', not first; 64 at most
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
+
+
+def _unsafe_name(script: Script, path: Path) -> UnsafeName | None:
+    """The script's revision id or first branch label that is no plain name, if any."""
+    values = [("revision id", script.revision)]
+    values += [("branch label", label) for label in sorted(script.branch_labels, key=repr)]
+    for what, value in values:
+        if isinstance(value, str) and PLAIN_NAME.fullmatch(value):
+            continue
+        if not isinstance(value, str):
+            reason = "is not a string"
+        elif len(value) > 64 and PLAIN_NAME.fullmatch(value[:64]):
+            reason = "is longer than 64 characters"
+        else:
+            reason = "is not a plain name"
+        return UnsafeName(path, what, value, reason)
+    return None
+
+
 def _candidate_files(directory: ScriptDirectory) -> Iterable[Path]:
     seen: set[Path] = set()
-    for location in directory._version_locations:
+    for location in internals.version_locations(directory):
         if not location.exists():
             continue
-        for file_path in Script._list_py_dir(directory, location):
+        for file_path in internals.list_py_dir(directory, location):
             real = file_path.resolve()
             if real not in seen:
                 seen.add(real)
                 yield real
 
 
-def load_scripts(layout: Layout, index: ScriptIndex | None = None) -> list[Script]:
+def load_scripts(
+    layout: Layout, index: ScriptIndex | None = None, *, empty_ok: bool = False
+) -> list[Script]:
     """Every revision of the project, in Alembic's file order.
 
     Raises ScriptErrors listing every file that cannot be loaded or that breaks
     the graph (duplicate ids, references to missing revisions). With an `index`,
-    files it knows are not executed until a revision of theirs runs.
+    files it knows are not executed until a revision of theirs runs. No revision
+    at all is NoMigrationsFound unless `empty_ok` (a project fresh from `alembic
+    init`, about to get its first revision).
     """
     directory = _script_directory(layout)
     scripts: list[Script] = []
@@ -123,14 +151,18 @@ def load_scripts(layout: Layout, index: ScriptIndex | None = None) -> list[Scrip
             continue
         if script is None:
             continue
+        unsafe = _unsafe_name(script, path)
+        if unsafe is not None:
+            errors.append(unsafe)
+            continue
         if script.revision in first_path:
             errors.append(DuplicateRevision(script.revision, path, first_path[script.revision]))
             continue
         first_path[script.revision] = path
         scripts.append(script)
 
-    if not scripts and not errors:
-        searched = [str(p) for p in directory._version_locations]
+    if not scripts and not errors and not empty_ok:
+        searched = [str(p) for p in internals.version_locations(directory)]
         raise NoMigrationsFound(layout.script_location, searched)
     errors += _dangling_references(scripts)
     if errors:
@@ -146,7 +178,7 @@ def _dangling_references(scripts: Sequence[Script]) -> list[ScriptError]:
     errors: list[ScriptError] = []
     for script in scripts:
         path = Path(script.path)
-        for down in script._versioned_down_revisions:
+        for down in internals.versioned_down_revisions(script):
             if down not in known:
                 errors.append(DanglingRevision(script.revision, path, down, "down_revision"))
         for dep in to_tuple(script.dependencies, default=()):

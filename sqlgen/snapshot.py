@@ -24,6 +24,7 @@ class ModelAt:
     at: tuple[str, ...]  # the heads the schema is at; () for base
     revisions: int  # how many revisions were replayed
     model: SchemaModel
+    server_version: tuple[int, ...] | None = None  # the one chosen (default: the profile's)
 
 
 def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
@@ -48,7 +49,7 @@ def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
     key = model.find(ran.settings.version_table, ran.settings.version_table_schema)
     if key is not None:
         model.remove(key)
-    return ModelAt(profile, ran.plan.end, len(ran.plan.steps), model)
+    return ModelAt(profile, ran.plan.end, len(ran.plan.steps), model, ran.settings.server_version)
 
 
 def unknowns(model: SchemaModel) -> list[str]:
@@ -70,6 +71,7 @@ def schema_script(snapshot: ModelAt) -> str:
         "is not shown.",
     ]
     try:
-        return render_schema(snapshot.model, profile, build_dialect(profile), header)
+        dialect = build_dialect(profile, snapshot.server_version)
+        return render_schema(snapshot.model, profile, dialect, header)
     except UncertainTable as exc:
         raise SchemaUnknown(profile.name, snapshot.at, unknowns(snapshot.model)) from exc

@@ -45,6 +45,7 @@ def open_project(
     index_scripts: bool = False,
     run_env: bool = True,
     x_arguments: Sequence[str] = (),
+    empty_ok: bool = False,
 ) -> Workspace:
     """`index_scripts`: use (and update) the cache's index of revision files, so
     files unchanged since an earlier run are executed only if a revision is run.
@@ -52,7 +53,8 @@ def open_project(
     `run_env`: run the project's env.py offline first, as `alembic upgrade --sql`
     does before it loads the revisions (commands that only read the graph pass
     False, as Alembic's `history` does not run it), unless the project's `env_py`
-    setting is "skip". `x_arguments`: Alembic's `-x` values.
+    setting is "skip". `x_arguments`: Alembic's `-x` values. `empty_ok`: a project
+    without any revision yet is a workspace with none (for `revision`), not an error.
     """
     project = load_project(root, config_file, env=env, overrides=overrides)
     prepare_imports(project.layout, project.options.preload)
@@ -61,7 +63,7 @@ def open_project(
     if run_env and project.options.env_py == "run":
         environment = run_env_py(config, project.layout.script_location, project.root)
     index = ScriptIndex(cache_folder(project)) if index_scripts else None
-    scripts = load_scripts(project.layout, index)
+    scripts = load_scripts(project.layout, index, empty_ok=empty_ok)
     return Workspace(project, scripts, RevisionGraph(scripts), environment)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlgen import api
 from sqlgen.captured import DialectRun
 from sqlgen.dialects import find_profile, load_profiles
-from sqlgen.lint import Finding, LintConfig, lint
+from sqlgen.lint import Deployment, Finding, LintConfig, each_revision, lint
 from sqlgen.runtime.runner import RunSettings, run_dialect
 
 from .projects import line_of, make_project, revision_source
@@ -23,6 +23,8 @@ BASE = "base0001"
 REV = "test0002"
 FROM_BASE = f"{BASE}:heads"  # the base revision's tables exist before the range
 WHOLE = "base:heads"  # the base revision's tables are created in the range
+# (new, without rows, for the revision under test only with deployment=whole_range:
+# by default a deployment can stop between the two revisions, see sqlgen.lint.engine)
 
 BASE_UPGRADE = """
     op.create_table(
@@ -97,8 +99,10 @@ def lint_upgrade(
     spec: str = FROM_BASE,
     config: LintConfig | None = None,
     settings: RunSettings | None = None,
+    deployment: Deployment = each_revision,
 ) -> list[Finding]:
-    return lint(capture(m.root, "upgrade", spec, dialects, settings), [], config or LintConfig())
+    runs = capture(m.root, "upgrade", spec, dialects, settings)
+    return lint(runs, [], config or LintConfig(), deployment)
 
 
 def lint_downgrade(

@@ -1,9 +1,20 @@
 """Comparing the schema model with what a real engine reflects.
 
 `facts` reads the same comparable facts from any Inspector, the model's or an
-engine's. Engines print some things their own way; it evens out only that: how
-a default is written (`'0'::numeric` for `'0'`), an expression's parentheses
-and casts, and the index that backs a unique constraint.
+engine's, and changes none of them: expressions (column defaults, CHECKs) are
+compared as text, exactly. Engines print some things their own way, and only that
+is evened out:
+
+- PostgreSQL rewrites the expressions it stores (`'0'` on a NUMERIC column is
+  `'0'::numeric`, `name <> ''` is `name::text <> ''::text`, `'1'` on an INTEGER is
+  `1`). `EnginePrinter` lets the engine print the model's own expression: it is
+  created on a scratch table of the same column types and reflected back, and that
+  text is compared with the reflected schema's. A different expression (another
+  literal, its case, other parentheses that change the meaning) prints differently.
+- PostgreSQL's SERIAL default (`nextval(...)` on an autoincrement column) is left
+  out: the model knows the column as autoincrement.
+- An index the engine reports as the one backing a unique constraint
+  (`duplicates_constraint`) is left out: the unique constraint is compared.
 
 Constraint names are compared as they are. The model gives an unnamed constraint
 the name the database gives it where the dialect's profile declares the rule
@@ -18,10 +29,11 @@ evened=True)`) may also differ in the name of an unnamed primary key.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -59,15 +71,12 @@ def models_after_steps(run: DialectRun) -> Iterator[tuple[str, SchemaModel]]:
 
 # --- comparable facts from any inspector ---
 
-_CAST = re.compile(r"::[a-z_ ]+(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?", re.IGNORECASE)
-_QUOTED_NUMBER = re.compile(r"'(-?\d+(?:\.\d+)?)'")
-
 
 def _expression(sql: object) -> str | None:
+    """An expression's text, as the inspector gives it (a TextClause's or a str)."""
     if sql is None:
         return None
-    text = _QUOTED_NUMBER.sub(r"\1", _CAST.sub("", str(sql)))
-    return re.sub(r"[\s()]", "", text).lower()
+    return str(getattr(sql, "text", sql))
 
 
 def _default(column: dict[str, Any]) -> str | None:
@@ -205,16 +214,92 @@ def compare_revision_by_revision(
     dialect = build_dialect(profile)
     units = split_script(generation.scripts[dialect_name].text, profile.sqlglot, "")
     expected = dict(models_after_steps(run))
+    # PostgreSQL rewrites the expressions it stores; SQLite keeps them as written
+    postgresql = connection.dialect.name == "postgresql"
+    printing = EnginePrinter(connection.engine) if postgresql else contextlib.nullcontext()
     compared = 0
-    for revision, group in groupby(units, key=lambda unit: unit.revision):
-        for unit in group:
-            driver.execute(unit.sql)
-        if revision is None:  # the version table, before the first revision
-            continue
-        model = expected[revision]
-        assert model.uncertain == {} and model.unknown is None, revision
-        offline = facts(ModelInspector(model, dialect), dialect, evened=False)
-        online = even_names(facts(sa.inspect(connection), dialect, evened=False), offline)
-        assert online == offline, f"{direction} {revision}"
-        compared += 1
+    with printing as printer:
+        for revision, group in groupby(units, key=lambda unit: unit.revision):
+            for unit in group:
+                driver.execute(unit.sql)
+            if revision is None:  # the version table, before the first revision
+                continue
+            model = expected[revision]
+            assert model.uncertain == {} and model.unknown is None, revision
+            offline = facts(ModelInspector(model, dialect), dialect, evened=False)
+            if printer is not None:
+                offline = printer.printed(offline)
+            online = even_names(facts(sa.inspect(connection), dialect, evened=False), offline)
+            assert online == offline, f"{direction} {revision}"
+            compared += 1
     return compared
+
+
+class EnginePrinter:
+    """The engine's own text for the expressions the model holds (see the module's
+    docstring): each column default and CHECK of the model's facts is created on a
+    scratch table, in a schema of its own, over a connection of its own, and
+    reflected back. Only the column types of the model's table are taken along."""
+
+    SCHEMA = "sqlgen_printed"
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.dialect = self.connection.dialect
+        self.quote = self.dialect.identifier_preparer.quote
+        self.connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+        self.connection.exec_driver_sql(f"CREATE SCHEMA {self.SCHEMA}")
+        self.known: dict[tuple[Any, ...], Any] = {}
+
+    def __enter__(self) -> EnginePrinter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.SCHEMA} CASCADE")
+        finally:
+            self.connection.close()
+
+    def _scratch(self, columns: list[str], extra: str = "") -> tuple[Any, str]:
+        name = f"t{len(self.known)}"
+        body = ", ".join([*columns, *([extra] if extra else [])])
+        self.connection.exec_driver_sql(f"CREATE TABLE {self.SCHEMA}.{name} ({body})")
+        return sa.inspect(self.connection), name
+
+    def default(self, type_: str, default: str) -> str | None:
+        key = ("default", type_, default)
+        if key not in self.known:
+            insp, name = self._scratch([f"c {type_} DEFAULT {default}"])
+            [column] = insp.get_columns(name, schema=self.SCHEMA)
+            self.known[key] = _default(column)
+        return cast(str | None, self.known[key])
+
+    def check(self, columns: list[tuple[str, str]], sqltext: str) -> str | None:
+        key = ("check", tuple(columns), sqltext)
+        if key not in self.known:
+            typed = [f"{self.quote(name)} {type_}" for name, type_ in columns]
+            insp, name = self._scratch(typed, f"CHECK ({sqltext})")
+            [found] = insp.get_check_constraints(name, schema=self.SCHEMA)
+            self.known[key] = _expression(found["sqltext"])
+        return cast(str | None, self.known[key])
+
+    def printed(self, model_facts: dict[str, Any]) -> dict[str, Any]:
+        """The model's facts with their defaults and CHECKs as the engine prints them."""
+        found: dict[str, Any] = {}
+        for table, shape in model_facts.items():
+            types = [(column[0], column[1]) for column in shape["columns"]]
+            found[table] = {
+                **shape,
+                "columns": [
+                    (name, type_, nullable, None if d is None else self.default(type_, d), c)
+                    for name, type_, nullable, d, c in shape["columns"]
+                ],
+                "checks": sorted(
+                    (
+                        (name, None if t is None else self.check(types, t))
+                        for name, t in shape["checks"]
+                    ),
+                    key=repr,
+                ),
+            }
+        return found

@@ -127,3 +127,20 @@ def test_a_foreign_folder_is_refused(example_dir: Path, cli: Cli, tmp_path: Path
     result = cli("-p", example_dir, "bundle", "heads", "-d", "sqlite", "-o", tmp_path)
     assert result.exit_code == 2
     assert "is not empty and holds no sqlgen bundle" in result.stderr
+
+
+@pytest.mark.parametrize("first, second", [("sqlite", "postgresql"), ("postgresql", "sqlite")])
+def test_tables_before_and_after_are_in_the_dialect_named_first(
+    example_dir: Path, cli: Cli, tmp_path: Path, first: str, second: str
+) -> None:
+    out = tmp_path / "CHG-1"
+    result = cli(
+        "-p", example_dir, "bundle", f"{START}:heads", "-d", first, "-d", second, "-o", out
+    )
+    assert result.exit_code == 0, result.output
+    markdown = (out / "REVIEW.md").read_text(encoding="utf-8")
+    assert f"Before the range ({first})" in markdown
+    assert f"Before the range ({second})" not in markdown
+    html = (out / "REVIEW.html").read_text(encoding="utf-8")
+    assert f'Before and after the range <span class="muted">({first})</span>' in html
+    assert f'<span class="muted">({second})</span></summary>' not in html

@@ -70,6 +70,52 @@ def test_an_edited_sql_file_is_drift(cli: Cli, project: Path, out: Path) -> None
     assert result.stderr.count("error: drift:") == 1
 
 
+def _other_generator(out: Path, **versions: str) -> None:
+    """Rewrite manifest.json as if made with other library versions, as sqlgen writes it."""
+    from sqlgen.output import manifest_text
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["generator"].update(versions)
+    (out / "manifest.json").write_text(manifest_text(manifest), encoding="utf-8")
+
+
+def test_other_library_versions_alone_are_a_note(cli: Cli, project: Path, out: Path) -> None:
+    """Identical SQL made with another sqlglot is no drift: CI stays green on a library
+    upgrade that changes nothing; --strict-versions makes it fail."""
+    _other_generator(out, sqlglot="1.2.3", alembic="0.0.1")
+    result = cli("-p", project, "check", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"ok: 52 file(s) in {out} match the migrations\n"
+    import alembic
+    import sqlglot
+
+    assert result.stderr == (
+        f"note: manifest.json: made with other library versions (alembic 0.0.1 -> "
+        f"{alembic.__version__}, sqlglot 1.2.3 -> {sqlglot.__version__}); the SQL files "
+        "and the rest of the manifest match\n"
+    )
+    report = json.loads(cli("-p", project, "check", "-o", out, "--json").stdout)
+    assert report["ok"] is True and report["drifts"] == []
+    assert [n["kind"] for n in report["notes"]] == ["versions"]
+    strict = cli("-p", project, "check", "-o", out, "--strict-versions")
+    assert strict.exit_code == 1
+    assert "error: drift: manifest.json: made with other library versions" in strict.stderr
+
+
+def test_other_library_versions_do_not_hide_other_drift(cli: Cli, project: Path, out: Path) -> None:
+    _other_generator(out, sqlglot="1.2.3")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"][0]["sha256"] = "0" * 64  # a meaningful part of it
+    from sqlgen.output import manifest_text
+
+    (out / "manifest.json").write_text(manifest_text(manifest), encoding="utf-8")
+    # the SQL files are as rendered: only the manifest differs, beyond its versions
+    result = cli("-p", project, "check", "-o", out)
+    assert result.exit_code == 1
+    assert "error: drift: manifest.json: differs from a fresh rendering" in result.stderr
+    assert "note:" not in result.stderr
+
+
 def test_a_deleted_file_is_drift(cli: Cli, project: Path, out: Path) -> None:
     (out / "postgresql" / f"upgrade-base-{HEAD}" / "0003-a7d93e6f1c03.sql").unlink()
     result = cli("-p", project, "check", "-o", out, "--json")

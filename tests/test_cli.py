@@ -54,7 +54,7 @@ def test_python_dash_m_runs_the_cli(example_dir: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"7e3c9a0f5b11 -> {HEAD} (head)")
+    assert done.stdout == f"{HEAD} (head)\n"  # as `alembic heads` prints it
 
 
 def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
@@ -66,9 +66,7 @@ def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
 def test_heads_text_and_json(cli: Cli, example_dir: Path) -> None:
     text = cli("-p", example_dir, "heads")
     assert text.exit_code == 0
-    assert text.stdout == (
-        f"7e3c9a0f5b11 -> {HEAD} (head), audit events record where they came from\n"
-    )
+    assert text.stdout == f"{HEAD} (head)\n"  # as `alembic heads` prints it
     data = json.loads(cli("-p", example_dir, "heads", "--json").stdout)
     assert [d["revision"] for d in data] == [HEAD]
     assert data[0]["path"] == "migrations/versions/0012_audit_source.py"
@@ -97,7 +95,8 @@ def test_history_range_and_verbose(cli: Cli, example_dir: Path) -> None:
     ]
     verbose = cli("-p", example_dir, "history", "-v", f"{BRANCH_POINT}:{BRANCH_POINT}").stdout
     assert f"Rev: {BRANCH_POINT}" in verbose and "Branches into: " in verbose
-    assert "Path: migrations/versions/0005_seed_products.py" in verbose
+    # Alembic's log entry: the file's full path
+    assert f"Path: {example_dir / 'migrations/versions/0005_seed_products.py'}" in verbose
 
 
 def test_branches_and_show(cli: Cli, example_dir: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -191,12 +192,21 @@ def test_dialects_command_lists_every_profile(cli: Cli) -> None:
 
 
 def test_the_wheel_ships_the_profiles(tmp_path: Path) -> None:
+    # built from a copy: setuptools writes build/ and sqlgen.egg-info next to the source
+    source_copy = tmp_path / "source"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for part in ("sqlgen", "dialects"):
+        shutil.copytree(REPO / part, source_copy / part, ignore=skip)
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / part, source_copy / part)
+    wheels = tmp_path / "wheels"
+    pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        [*pip, "-w", str(wheels), str(source_copy)],
         check=True,
         capture_output=True,
     )
-    [wheel] = tmp_path.glob("sqlgen-*.whl")
+    [wheel] = wheels.glob("sqlgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in BUILT_IN:
         assert f"sqlgen/profiles/{name}.toml" in names

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +38,103 @@ def test_fan_out_keeps_the_order_and_counts_every_tick(parallel: bool) -> None:
         25,
     ]
     assert sum(seen) == 0 + 1 + 2 + 3 + 4 + 5
+
+
+def _dispositions(index: int, tick: Tick) -> tuple[bool, bool]:
+    return (
+        signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+        signal.getsignal(signal.SIGTERM) is signal.SIG_DFL,
+    )
+
+
+def _need_workers() -> None:
+    if cores() < 2 or sys.platform == "win32":
+        pytest.skip("one core (or no fork): the workers path is not taken")
+
+
+def test_workers_leave_ctrl_c_to_the_parent_and_end_on_sigterm() -> None:
+    """Workers ignore SIGINT (the parent prints one line and exits 130) and take SIGTERM's
+    default action even when the parent has a handler of its own, as `sqlgen verify`
+    installs: Pool.terminate() must end them, never wait on one that keeps running."""
+    _need_workers()
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        assert fan_out(_dispositions, 2, parallel=True) == [(True, True), (True, True)]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state
+
+
+@pytest.fixture
+def sqlgen_process() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str | Path) -> subprocess.Popen[str]:
+        argv = [sys.executable, "-m", "sqlgen", *map(str, args)]
+        started.append(
+            subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,  # its own process group, as a shell job has
+            )
+        )
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def test_ctrl_c_while_workers_render_exits_130_with_one_line(
+    corpus: Callable[[int], Path],
+    sqlgen_process: Callable[..., subprocess.Popen[str]],
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while the
+    workers render: exit 130, `interrupted` on stderr, no `Process ForkPoolWorker-N:`
+    traceback, and no worker left running."""
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs /proc to see the workers")
+    _need_workers()
+    root = corpus(500)
+    dialects = ["-d", "postgresql", "-d", "mysql", "-d", "mssql", "-d", "oracle"]
+    process = sqlgen_process(
+        "-p", root, "upgrade", "base:heads", *dialects, "--no-cache", "-o", tmp_path / "out"
+    )
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        workers = _children(process.pid)
+        time.sleep(0.02)
+    assert workers, "the workers never started (or the run ended first)"
+    time.sleep(0.3)  # well inside the rendering
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert "ForkPoolWorker" not in stderr and "Traceback" not in stderr, stderr
+    assert stderr.splitlines() == ["interrupted"]
+    assert process.returncode == 130
+    assert not [pid for pid in workers if _alive(pid)]
 
 
 def test_workers_render_byte_for_byte_what_one_process_renders(

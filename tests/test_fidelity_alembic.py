@@ -111,6 +111,10 @@ class Outputs:
             self._sqlgen[direction] = {name: r.text for name, r in result.scripts.items()}
         return self._sqlgen[direction][dialect]
 
+    def versions(self) -> list[Path]:
+        """The revision files in the order the corpus wrote them (NNNNN_REVISION.py)."""
+        return sorted((self.root / "migrations" / "versions").glob("*.py"))
+
     def initial_versions(self, direction: str) -> list[str]:
         return [] if direction == "upgrade" else self.heads()
 
@@ -181,16 +185,16 @@ MUTATIONS = {
     ),
     # a string literal's case matters (only keyword case may change)
     "literal-case": ("'unnamed'", "'Unnamed'", "'Unnamed'"),
-    # the version-table INSERT must be plain on sqlgen's side
+    # the version-table INSERT must be plain on sqlgen's side ({first}: the first revision)
     "version-returning": (
-        "VALUES ('91b72265b1f5');",
-        "VALUES ('91b72265b1f5') RETURNING alembic_version.version_num;",
+        "VALUES ('{first}');",
+        "VALUES ('{first}') RETURNING alembic_version.version_num;",
         "must be plain",
     ),
-    # a version-table statement with a wrong effect
+    # a version-table statement with a wrong effect ({second}: the second revision)
     "version-effect": (
-        "SET version_num = 'a6ce78e51061'",
-        "SET version_num = 'a6ce78e51062'",
+        "SET version_num = '{second}'",
+        "SET version_num = '{second}x'",
         "version rows differ",
     ),
     # a statement missing
@@ -204,7 +208,8 @@ MUTATIONS = {
 
 @pytest.mark.parametrize("mutation", list(MUTATIONS))
 def test_comparison_catches_other_changes(outputs: Outputs, mutation: str) -> None:
-    old, new, expected = MUTATIONS[mutation]
+    first, second = (p.stem.split("_", 1)[1] for p in outputs.versions()[:2])
+    old, new, expected = (t.format(first=first, second=second) for t in MUTATIONS[mutation])
     original = outputs.sqlgen("postgresql", "upgrade")
     changed = _replace_once(original, old, new)
     result = outputs.compare("postgresql", "upgrade", changed)
@@ -223,3 +228,26 @@ def test_comparison_ignores_layout(outputs: Outputs) -> None:
     assert relaid != original
     result = outputs.compare("postgresql", "upgrade", relaid)
     assert result.ok, "\n\n".join(result.problems)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "commits"),
+    [("postgresql", True), ("mssql", True), ("mysql", False), ("oracle", False)],
+)
+def test_scripts_end_as_alembic_ends_them(outputs: Outputs, dialect: str, commits: bool) -> None:
+    """Alembic frames a script with BEGIN/COMMIT only where DDL is transactional. On
+    Oracle and MySQL every DDL statement commits by itself, and `alembic upgrade --sql`
+    ends the script with the version-table UPDATE and no COMMIT; sqlgen writes what
+    Alembic writes (README: "Transactions"). If Alembic ever adds one, this fails."""
+    for text in (outputs.alembic(dialect, "upgrade"), outputs.sqlgen(dialect, "upgrade")):
+        lines = [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and line.strip() not in ("/", "GO") and not line.startswith("--")
+        ]
+        has_commit = any(line.rstrip(";").upper() == "COMMIT" for line in lines)
+        assert has_commit == commits, lines[-3:]
+        if commits:
+            assert lines[-1].rstrip(";").upper() == "COMMIT", lines[-3:]
+        else:
+            assert "alembic_version" in "\n".join(lines[-3:]), lines[-3:]

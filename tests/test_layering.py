@@ -27,6 +27,7 @@ RANKS = {
     "sqlgen.memo": 1,
     "sqlgen.snapshot": 1,
     "sqlgen.authoring": 1,
+    "sqlgen.changes": 1,
     "sqlgen.config": 2,
     "sqlgen.scripts": 2,
     "sqlgen.script_index": 2,
@@ -49,6 +50,7 @@ RANKS = {
     "sqlgen.dialect_sql": 6,
     "sqlgen.corrections": 6,
     "sqlgen.model": 6,
+    "sqlgen.internals": 6,
     "sqlgen": 6,
 }
 

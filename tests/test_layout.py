@@ -116,3 +116,56 @@ def test_unparseable_statement_is_kept() -> None:
     laid = lay_out(compiled, "oracle", one_line_width=0)
     assert laid.outcome in ("unparsed", "changed")
     assert laid.text == compiled
+
+
+# As SQLAlchemy compiles it: sqlglot parses these column lists as a schema on SQL Server,
+# Oracle and MySQL and lays them out one name to a line, however short.
+WITH_SHORT_LISTS = (
+    "CREATE TABLE orders (\n\tid INTEGER NOT NULL, \n\tcustomer_id INTEGER NOT NULL, "
+    "\n\tcode VARCHAR(20) NOT NULL, \n\tPRIMARY KEY (id), "
+    "\n\tCONSTRAINT uq_orders_code UNIQUE (code), "
+    "\n\tCONSTRAINT uq_orders_customer_code UNIQUE (customer_id, code), "
+    "\n\tCONSTRAINT fk_orders_customer_id_customers FOREIGN KEY(customer_id) "
+    "REFERENCES customers (id)\n)"
+)
+
+
+# the types each dialect's sqlglot layout keeps as they are (else the guard keeps it all)
+TYPES = {
+    "tsql": {},
+    "oracle": {"INTEGER": "INT", "VARCHAR(20)": "VARCHAR2(20 CHAR)"},
+    "mysql": {"INTEGER": "INT"},
+    "postgres": {"INTEGER": "INT"},
+}
+
+
+@pytest.mark.parametrize("dialect", list(TYPES))
+def test_short_lists_of_names_stay_on_their_line(dialect: str) -> None:
+    sql = WITH_SHORT_LISTS
+    for old, new in TYPES[dialect].items():
+        sql = sql.replace(old, new)
+    laid = lay_out(sql, dialect)
+    assert laid.outcome == "formatted"
+    assert "REFERENCES customers (id)\n" in laid.text
+    assert "CONSTRAINT uq_orders_code UNIQUE (code),\n" in laid.text
+    assert "UNIQUE (customer_id, code),\n" in laid.text
+    # the table's own column list is the only one that opens a line
+    assert laid.text.count("(\n") == 1, laid.text
+
+
+def test_a_long_list_of_names_stays_one_to_a_line() -> None:
+    names = [f"a_rather_long_column_name_{n}" for n in range(4)]
+    columns = "".join(f"\n\t{n} INTEGER NOT NULL, " for n in names)
+    sql = f"CREATE TABLE t ({columns}\n\tCONSTRAINT uq_t UNIQUE ({', '.join(names)})\n)"
+    laid = lay_out(sql, "tsql")
+    assert laid.outcome == "formatted"
+    assert "UNIQUE (\n        a_rather_long_column_name_0,\n" in laid.text
+
+
+def test_a_list_inside_a_literal_is_never_joined() -> None:
+    literal = "'(\n    x\n)'"
+    sql = WITH_SHORT_LISTS[:-2] + f", \n\tCONSTRAINT ck_orders_code CHECK (code <> {literal})\n)"
+    laid = lay_out(sql, "tsql")
+    assert laid.outcome == "formatted"
+    assert literal in laid.text  # the literal as it was
+    assert "REFERENCES customers (id)," in laid.text  # the lists beside it are joined

@@ -14,7 +14,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import sqlalchemy as sa
 
-from sqlgen.lint import RULES, Finding, LintConfig, Severity, exit_code, lint
+from sqlgen.lint import RULES, Finding, LintConfig, Severity, exit_code, lint, whole_range
 from sqlgen.lint.report import rule_table, to_json, to_markdown, to_sarif, to_text
 from sqlgen.lint.rules import CHECKS, rewrites_table
 from sqlgen.runtime.runner import RunSettings
@@ -233,9 +233,12 @@ def test_sg201_not_concurrently_in_autocommit_block(tmp_path: Path) -> None:
 
 def test_sg201_not_for_a_table_created_in_the_same_range(tmp_path: Path) -> None:
     m = migration(tmp_path, upgrade="op.create_index('ix_users_name', 'users', ['name'])")
-    # from base, `users` is created by the first revision of the range
-    assert fired(lint_upgrade(m, spec=WHOLE), "SG201") == []
-    assert fired(lint_upgrade(m), "SG201") == [("SG201", "postgresql", m.line("op.create_index"))]
+    # from base, `users` is created by the first revision of the range: new (no rows) only
+    # when the range is deployed in one go (--assume-new-tables)
+    assert fired(lint_upgrade(m, spec=WHOLE, deployment=whole_range), "SG201") == []
+    created = [("SG201", "postgresql", m.line("op.create_index"))]
+    assert fired(lint_upgrade(m, spec=WHOLE), "SG201") == created  # it may have rows by then
+    assert fired(lint_upgrade(m), "SG201") == created
 
 
 def test_sg202_drop_index_without_concurrently(tmp_path: Path) -> None:
@@ -345,7 +348,11 @@ def test_sg205_set_not_null_on_an_existing_column(tmp_path: Path) -> None:
     findings = lint_upgrade(m, ["postgresql", "mysql"])
     assert fired(findings) == [("SG205", "postgresql", m.line("'name'"))]
     assert findings[0].message.startswith("sets users.name NOT NULL")
-    assert lint_upgrade(m, spec=WHOLE) == []  # `users` is new in that range
+    # `users` is new in that range, deployed in one go
+    assert lint_upgrade(m, spec=WHOLE, deployment=whole_range) == []
+    assert fired(lint_upgrade(m, spec=WHOLE), "SG205") == [
+        ("SG205", "postgresql", m.line("'name'"))
+    ]
 
 
 def test_sg206_type_change_that_rewrites(tmp_path: Path) -> None:
@@ -470,7 +477,8 @@ def test_sg208_unique_constraint_or_index_on_an_existing_table(tmp_path: Path) -
         ("SG208", "postgresql", m.line("op.create_index")),
     ]
     assert findings[1].message.startswith("creates unique index uq_orders_user on orders")
-    assert lint_upgrade(m, spec=WHOLE) == []  # both tables are new there
+    # both tables are new there, deployed in one go
+    assert lint_upgrade(m, spec=WHOLE, deployment=whole_range) == []
 
 
 # --- locking on MySQL -----------------------------------------------------------------
@@ -498,7 +506,7 @@ def test_sg301_not_for_a_rename_or_a_new_table(tmp_path: Path) -> None:
             op.alter_column('users', 'email', existing_type=sa.String(100), type_=sa.String(200))
         """,
     )
-    assert lint_upgrade(m, ["mysql"], spec=WHOLE) == []
+    assert lint_upgrade(m, ["mysql"], spec=WHOLE, deployment=whole_range) == []
     renamed = migration(
         tmp_path / "rename",
         upgrade="""
@@ -1041,9 +1049,10 @@ def _text_at(finding: Finding) -> str:
 
 
 def test_example_upgrade_from_base_has_nothing_to_say(example_dir: Path) -> None:
-    # every table is created in the range itself: no lock, rename or drop concerns
+    # every table is created in the range itself, deployed in one go (--assume-new-tables):
+    # no lock, rename or drop concerns (tests/test_lint_since.py: deployed revision by revision)
     runs = capture(example_dir, "upgrade", "base:heads", ["postgresql", "mysql"])
-    assert lint(runs, [], LintConfig()) == []
+    assert lint(runs, [], LintConfig(), whole_range) == []
 
 
 def test_example_upgrade_after_the_merge(example_dir: Path) -> None:
@@ -1064,7 +1073,7 @@ def test_example_upgrade_after_the_merge(example_dir: Path) -> None:
 def test_example_downgrade_drops_columns_and_tables(example_dir: Path) -> None:
     up = capture(example_dir, "upgrade", "base:heads", ["postgresql", "mysql"])
     down = capture(example_dir, "downgrade", "heads:base", ["postgresql", "mysql"])
-    findings = lint(up, down, LintConfig())
+    findings = lint(up, down, LintConfig(), whole_range)  # the upgrade deployed in one go
     assert {f.direction for f in findings} == {"downgrade"}
     versions = example_dir / "migrations" / "versions"
     dropped_columns = {
@@ -1125,12 +1134,15 @@ def test_corpus_upgrade_on_postgresql(
     for finding in postgresql:
         text = _text_at(finding)
         expected = {
-            "SG102": "op.drop_column(",
-            "SG201": "op.create_index(",
-            "SG402": "new_column_name=",
-        }.get(finding.rule)
+            "SG102": ("op.drop_column(",),
+            "SG201": ("op.create_index(", 'op.execute("CREATE INDEX '),  # raw SQL too
+            "SG402": ("new_column_name=",),
+        }.get(finding.rule, ())
         if expected:
-            assert expected in text, (finding, text)
+            assert any(e in text for e in expected), (finding, text)
+    indexes = [_text_at(f) for f in postgresql if f.rule == "SG201"]
+    assert any("op.create_index(" in t for t in indexes)
+    assert any("CREATE INDEX" in t for t in indexes)  # raw SQL is linted too
     checks = [f for f in postgresql if f.rule == "SG204"]
     assert {_text_at(f).split("(")[0].strip() for f in checks} == {
         "op.create_foreign_key",
@@ -1225,7 +1237,8 @@ def test_a_table_only_the_schema_model_saw_created_is_new(tmp_path: Path) -> Non
     )
     runs = capture(root, "upgrade", f"{BASE}:heads", ["postgresql"])
     assert runs[0].failures == []
-    # `ledger` was created in the range, so the NOT NULL column cannot meet old rows
-    assert [f for f in lint(runs, [], LintConfig()) if f.rule == "SG403"] == []
+    # `ledger` was created in the range, so deployed in one go the NOT NULL column cannot
+    # meet old rows
+    assert [f for f in lint(runs, [], LintConfig(), whole_range) if f.rule == "SG403"] == []
     later = capture(root, "upgrade", "ledger02:heads", ["postgresql"])
     assert [f.rule for f in lint(later, [], LintConfig()) if f.rule == "SG403"] == ["SG403"]

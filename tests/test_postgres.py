@@ -291,26 +291,14 @@ def test_example_per_revision_files_match_the_range(
 # --- the synthetic corpus ------------------------------------------------------------
 
 
-def _op_calls(function: ast.FunctionDef, name: str) -> list[ast.Call]:
-    return [
-        node
-        for node in ast.walk(function)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == name
-        and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == "op"
-    ]
-
-
 def corpus_expectations(root: Path) -> tuple[set[str], Counter[str], str]:
-    """Read the corpus sources (not sqlgen): the tables upgrade() creates, the rows it
-    bulk-inserts per table, and the single head."""
-    created: set[str] = set()
+    """Read the corpus sources (not sqlgen): the tables the upgrades leave, the rows
+    bulk-inserted into each, and the single head."""
+    tables: set[str] = set()
     seeded: Counter[str] = Counter()
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in sorted((root / "migrations" / "versions").glob("*.py")):
+    for path in sorted((root / "migrations" / "versions").glob("*.py")):  # written in order
         tree = ast.parse(path.read_text(), str(path))
         for node in tree.body:
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
@@ -320,22 +308,52 @@ def corpus_expectations(root: Path) -> tuple[set[str], Counter[str], str]:
                 elif target == "down_revision":
                     down = ast.literal_eval(node.value) or ()
                     parents.update((down,) if isinstance(down, str) else down)
-            if not (isinstance(node, ast.FunctionDef) and node.name == "upgrade"):
-                continue
-            # the claim the expectation rests on: upgrades never drop a table, and write
-            # rows only with bulk_insert (op.execute only runs UPDATEs)
-            assert not _op_calls(node, "drop_table"), path
-            for call in _op_calls(node, "execute"):
-                statement = ast.literal_eval(call.args[0])
-                assert statement.startswith("UPDATE "), (path, statement)
-            for call in _op_calls(node, "create_table"):
-                created.add(ast.literal_eval(call.args[0]))
-            for call in _op_calls(node, "bulk_insert"):
-                table, rows = call.args
-                assert isinstance(table, ast.Call) and isinstance(rows, ast.List)
-                seeded[ast.literal_eval(table.args[0])] += len(rows.elts)
+            if isinstance(node, ast.FunctionDef) and node.name == "upgrade":
+                _replay_upgrade(path, node, tables, seeded)
     (head,) = revisions - parents
-    return created, seeded, head
+    return tables, seeded, head
+
+
+def _replay_upgrade(
+    path: Path, function: ast.FunctionDef, tables: set[str], seeded: Counter[str]
+) -> None:
+    """The tables and rows one upgrade() leaves: its op calls in the order they run."""
+    calls = [
+        node.value
+        for statement in function.body
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+    ]
+    for call in calls:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            continue
+        if func.value.id != "op":
+            continue
+        if func.attr == "create_table":
+            tables.add(ast.literal_eval(call.args[0]))
+        elif func.attr == "drop_table":
+            name = ast.literal_eval(call.args[0])
+            tables.discard(name)
+            seeded.pop(name, None)
+        elif func.attr == "rename_table":
+            old, new = (ast.literal_eval(a) for a in call.args)
+            tables.discard(old)
+            tables.add(new)
+            if old in seeded:
+                seeded[new] = seeded.pop(old)
+        elif func.attr == "bulk_insert":
+            table, rows = call.args
+            assert isinstance(table, ast.Call) and isinstance(rows, ast.List)
+            seeded[ast.literal_eval(table.args[0])] += len(rows.elts)
+        elif func.attr == "execute":
+            # the claim the expectation rests on: raw SQL never makes or removes a table,
+            # nor a seeded row (they are named seed-N)
+            statement = ast.literal_eval(call.args[0])
+            assert re.match(
+                r"UPDATE \w+ SET |CREATE INDEX \w+ ON |DELETE FROM \w+ WHERE name LIKE 'tmp-%'$",
+                statement,
+            ), (path, statement)
 
 
 def test_corpus_upgrade_and_downgrade_run(

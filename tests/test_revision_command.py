@@ -280,3 +280,67 @@ def test_autogenerate_does_not_guess_an_unknown_table(cli: Cli, tmp_path: Path) 
     assert result.exit_code == 1
     assert "table t was changed by SQL sqlgen could not read (revision b, line" in result.stderr
     assert not list((project / "migrations" / "versions").glob("*_x.py"))
+
+
+# --- the first revision of a project fresh from `alembic init` -------------------------
+
+
+def _alembic_init(root: Path) -> Path:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", "init", "migrations"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not list((root / "migrations" / "versions").iterdir())  # nothing there yet
+    return root
+
+
+def _alembic(root: Path, *args: str) -> str:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "alembic", *args], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_revision_writes_the_first_revision_of_a_fresh_project(cli: Cli, tmp_path: Path) -> None:
+    """As `alembic revision` does: an empty versions folder gets its first revision."""
+    root = _alembic_init(tmp_path)
+    first = cli("-p", root, "revision", "-m", "first", "--rev-id", "first0001")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == "wrote migrations/versions/first0001_first.py (revision first0001)\n"
+    assert _alembic(root, "heads") == "first0001 (head)\n"
+    second = cli("-p", root, "revision", "-m", "second", "--rev-id", "secnd0002")
+    assert second.exit_code == 0, second.output
+    assert _alembic(root, "history") == (
+        "first0001 -> secnd0002 (head), second\n<base> -> first0001, first\n"
+    )
+
+
+def test_autogenerate_writes_the_first_revision_from_an_empty_schema(
+    cli: Cli, tmp_path: Path
+) -> None:
+    root = _alembic_init(tmp_path)
+    (root / "fresh_models.py").write_text(
+        "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n"
+        "sa.Table('customers', metadata, sa.Column('id', sa.Integer(), primary_key=True))\n",
+        encoding="utf-8",
+    )
+    result = cli(
+        "-p", root, "revision", "-m", "initial", "--autogenerate",
+        "--metadata", "fresh_models:metadata", "--rev-id", "init0001",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 change(s) found" in result.stdout
+    written = (root / "migrations" / "versions" / "init0001_initial.py").read_text()
+    assert "op.create_table('customers'" in written
+    assert "down_revision: Union[str, Sequence[str], None] = None" in written

@@ -113,7 +113,7 @@ def test_cli_prints_or_writes_the_schema(cli: Cli, example_dir: Path, tmp_path: 
     printed = cli("--project", example_dir, "schema", "-d", "sqlite")
     assert printed.exit_code == 0 and "CREATE TABLE order_items" in printed.stdout
     out = tmp_path / "schema.sql"
-    written = cli("--project", example_dir, "schema", "heads", "-d", "sqlite", "-o", out)
+    written = cli("--project", example_dir, "schema", "heads", "-d", "sqlite", "--file", out)
     assert written.exit_code == 0 and f"wrote {out}" in written.stderr
     assert out.read_text(encoding="utf-8") == printed.stdout
 
@@ -123,7 +123,7 @@ def test_cli_prints_or_writes_the_schema(cli: Cli, example_dir: Path, tmp_path: 
     [
         (["schema", "nope", "-d", "sqlite"], "no revision or branch named 'nope'"),
         (["schema", "-d", "klingon"], "klingon"),
-        (["schema"], "Missing option '-d' / '--dialect'"),
+        (["schema"], "no dialect given; pass --dialect NAME or --all-dialects"),
     ],
 )
 def test_cli_usage_errors_exit_2(
@@ -144,7 +144,7 @@ def test_a_table_whose_shape_is_unknown_is_not_guessed(cli: Cli, tmp_path: Path)
         },
     )
     out = tmp_path / "schema.sql"
-    result = cli("--project", project, "schema", "-d", "postgresql", "-o", out)
+    result = cli("--project", project, "schema", "-d", "postgresql", "--file", out)
     assert result.exit_code == 1
     assert (
         "error: schema at r2 for postgresql: table t was changed by SQL sqlgen could not read "

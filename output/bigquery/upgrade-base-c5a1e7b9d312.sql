@@ -123,10 +123,7 @@ CREATE TABLE `audit_events` (
     `recorded_at` DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL
 );
 
-INSERT INTO audit_events (
-    kind,
-    detail
-)
+INSERT INTO audit_events (kind, detail)
 VALUES
     ('schema', 'audit log started; earlier orders are not covered');
 

@@ -33,13 +33,7 @@ CREATE TABLE _alembic_tmp_order_items (
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_order_items (
-    order_id,
-    product_id,
-    quantity,
-    unit_price,
-    gift_note
-)
+INSERT INTO _alembic_tmp_order_items (order_id, product_id, quantity, unit_price, gift_note)
 SELECT
     order_items.order_id,
     order_items.product_id,
@@ -70,13 +64,7 @@ CREATE TABLE _alembic_tmp_order_items (
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_order_items (
-    order_id,
-    product_id,
-    quantity,
-    unit_price,
-    gift_note
-)
+INSERT INTO _alembic_tmp_order_items (order_id, product_id, quantity, unit_price, gift_note)
 SELECT
     order_items.order_id,
     order_items.product_id,
@@ -114,12 +102,7 @@ CREATE TABLE _alembic_tmp_order_items (
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_order_items (
-    order_id,
-    product_id,
-    quantity,
-    unit_price
-)
+INSERT INTO _alembic_tmp_order_items (order_id, product_id, quantity, unit_price)
 SELECT
     order_items.order_id,
     order_items.product_id,

@@ -121,13 +121,7 @@ CREATE TABLE _alembic_tmp_order_items (
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_order_items (
-    order_id,
-    product_id,
-    quantity,
-    unit_price,
-    gift_note
-)
+INSERT INTO _alembic_tmp_order_items (order_id, product_id, quantity, unit_price, gift_note)
 SELECT
     order_items.order_id,
     order_items.product_id,
@@ -158,13 +152,7 @@ CREATE TABLE _alembic_tmp_order_items (
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 
-INSERT INTO _alembic_tmp_order_items (
-    order_id,
-    product_id,
-    quantity,
-    unit_price,
-    gift_message
-)
+INSERT INTO _alembic_tmp_order_items (order_id, product_id, quantity, unit_price, gift_message)
 SELECT
     order_items.order_id,
     order_items.product_id,
@@ -193,10 +181,7 @@ CREATE TABLE audit_events (
     CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id)
 );
 
-INSERT INTO audit_events (
-    kind,
-    detail
-)
+INSERT INTO audit_events (kind, detail)
 VALUES
     ('schema', 'audit log started; earlier orders are not covered');
 

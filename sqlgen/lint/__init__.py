@@ -11,7 +11,7 @@ Rules are declared in `sqlgen.lint.rules` (the table `RULES`); suppression with
 
 from __future__ import annotations
 
-from sqlgen.lint.engine import LintConfig, lint
+from sqlgen.lint.engine import Deployment, LintConfig, each_revision, lint, whole_range
 from sqlgen.lint.model import Finding, Rule, Severity
 from sqlgen.lint.report import exit_code, to_json, to_markdown, to_sarif, to_text
 from sqlgen.lint.rules import RULES, RULES_BY_ID
@@ -19,14 +19,17 @@ from sqlgen.lint.rules import RULES, RULES_BY_ID
 __all__ = [
     "RULES",
     "RULES_BY_ID",
+    "Deployment",
     "Finding",
     "LintConfig",
     "Rule",
     "Severity",
+    "each_revision",
     "exit_code",
     "lint",
     "to_json",
     "to_markdown",
     "to_sarif",
     "to_text",
+    "whole_range",
 ]

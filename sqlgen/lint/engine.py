@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -155,19 +155,35 @@ def _statements(profile: Profile, capture: StepCapture) -> tuple[Statement, ...]
 
 TableKey = tuple[str | None, str]
 
+# A revision's deployment: revisions of one deployment always run together, so a table
+# one of them creates holds no rows yet for the next. Between two deployments a
+# database can stop (`alembic upgrade REV` stops at any revision) and fill the table.
+Deployment = Callable[[str], Hashable]
+
+
+def each_revision(revision: str) -> Hashable:
+    """The default: a deployment can stop after any revision."""
+    return revision
+
+
+def whole_range(revision: str) -> Hashable:
+    """--assume-new-tables: the range is deployed in one go, from its start."""
+    return ""
+
 
 @dataclass(frozen=True)
 class CreatedInRange:
     """Whether a table existed, with data it may hold, before a point of the range.
 
-    A table the range created before that point is new (and empty); any other
-    is taken to exist. Creations are found in the operations and the SQL the
-    migrations wrote, call by call, and in the schema model, step by step: the
-    model also sees the tables a project's own operations create.
+    A table created before that point, earlier in the same deployment, is new (and
+    empty); any other is taken to exist. Creations are found in the operations and
+    the SQL the migrations wrote, call by call, and in the schema model, step by
+    step: the model also sees the tables a project's own operations create.
     """
 
     created: dict[TableKey, Position]
     default_schema: str | None
+    deployments: tuple[Hashable, ...] = ()  # per step; () as if one deployment
 
     def key(self, table: str, schema: str | None) -> TableKey:
         if schema is not None and schema.lower() == (self.default_schema or "").lower():
@@ -178,7 +194,9 @@ class CreatedInRange:
         if not table:
             return True  # unknown table (e.g. drop_index without table_name): assume it exists
         created = self.created.get(self.key(table, schema))
-        return created is None or created >= at
+        if created is None or created >= at:
+            return True
+        return bool(self.deployments) and (self.deployments[created[0]] != self.deployments[at[0]])
 
 
 def _created_by_model(run: DialectRun) -> dict[TableKey, int]:
@@ -192,9 +210,14 @@ def _created_by_model(run: DialectRun) -> dict[TableKey, int]:
     return found
 
 
-def table_facts(run: DialectRun, statements: Sequence[Sequence[Statement]]) -> TableFacts:
+def table_facts(
+    run: DialectRun,
+    statements: Sequence[Sequence[Statement]],
+    deployment: Deployment = each_revision,
+) -> TableFacts:
     """The tables each run's steps create, and where."""
-    facts = CreatedInRange({}, run.profile.default_schema)
+    deployments = tuple(deployment(c.step.revision.revision) for c in run.steps)
+    facts = CreatedInRange({}, run.profile.default_schema, deployments)
     for step_index, capture in enumerate(run.steps):
         for call_index, call in enumerate(capture.calls):
             operation = call.operation
@@ -261,9 +284,9 @@ class TablesByStep:
         return tables
 
 
-def step_views(run: DialectRun) -> list[StepView]:
+def step_views(run: DialectRun, deployment: Deployment = each_revision) -> list[StepView]:
     statements = [_statements(run.profile, capture) for capture in run.steps]
-    facts = table_facts(run, statements)
+    facts = table_facts(run, statements, deployment)
     history = TablesByStep.of(run)
     return [
         StepView(run.profile, capture, statements[index], facts, index, history)
@@ -289,9 +312,14 @@ def _finding(rule: Rule, hit: Hit, view: StepView, config: LintConfig) -> Findin
     )
 
 
-def lint_run(run: DialectRun, rules: Sequence[Rule], config: LintConfig) -> list[Finding]:
+def lint_run(
+    run: DialectRun,
+    rules: Sequence[Rule],
+    config: LintConfig,
+    deployment: Deployment = each_revision,
+) -> list[Finding]:
     findings = []
-    for view in step_views(run):
+    for view in step_views(run, deployment):
         for rule in rules:
             if rule.applies_to(view.dialect, view.direction):
                 findings += [_finding(rule, hit, view, config) for hit in CHECKS[rule.id](view)]
@@ -302,15 +330,20 @@ def lint(
     upgrade: Sequence[DialectRun],
     downgrade: Sequence[DialectRun],
     config: LintConfig | None = None,
+    deployment: Deployment = each_revision,
 ) -> list[Finding]:
     """Every finding over a range's upgrade runs and its downgrade runs, in a stable order.
 
     Sorted by revision (in the order the runs list them), line, rule id, dialect.
     Findings that differ only in dialect are kept apart; reports group them.
+    `deployment` says which revisions always run together (see `Deployment`): by
+    default none do, and a table an earlier revision created is taken to hold rows.
     """
     config = config or LintConfig()
     rules = active_rules(config)
-    findings = [f for run in [*upgrade, *downgrade] for f in lint_run(run, rules, config)]
+    findings = [
+        f for run in [*upgrade, *downgrade] for f in lint_run(run, rules, config, deployment)
+    ]
     order: dict[str, int] = {}
     for run in [*upgrade, *downgrade]:
         for capture in run.steps:

@@ -7,7 +7,6 @@ applies a whole captured step, in the order the database saw it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -19,6 +18,7 @@ from alembic.operations import ops
 from alembic.operations.schemaobj import SchemaObjects
 from alembic.runtime.migration import MigrationContext
 
+from sqlgen import internals
 from sqlgen.captured import BatchFlush, Item, OperationCall, StepCapture
 from sqlgen.model import edit
 from sqlgen.model.edit import Gap
@@ -67,11 +67,11 @@ def _detached(column: sa.Column[Any], owned: Sequence[object] = ()) -> sa.Column
     Table, and Column._copy() leaves out a ForeignKey the table's constraint
     holds. `owned`: constraints given beside the columns, which keep their own.
     """
-    copy = column._copy()
+    copy = internals.copy_item(column)
     for fk in column.foreign_keys:
         # by identity: `in` would compare SQL elements with ==
         if fk.constraint is not None and not any(fk.constraint is o for o in owned):
-            copy.append_foreign_key(fk._copy())
+            copy.append_foreign_key(internals.copy_item(fk))
     return copy
 
 
@@ -96,7 +96,7 @@ def _create_table(model: SchemaModel, op: ops.CreateTableOp, batch: str | None) 
         *elements,
         schema=op.schema,
         comment=op.comment,
-        _constraints_included=op._constraints_included,
+        **internals.constraints_included(op),
         **op.kw,
     )
     _create(model, built, bool(op.if_not_exists))
@@ -134,7 +134,7 @@ def _created(table: sa.Table, checks: Sequence[CheckModel]) -> Created:
 
 def _creates(constraint: sa.CheckConstraint, context: MigrationContext) -> bool:
     """Whether the dialect creates a type's CHECK (a native BOOLEAN or ENUM makes none)."""
-    rule = constraint._create_rule
+    rule = internals.create_rule(constraint)
     compiler = context.dialect.statement_compiler(context.dialect, None)
     return rule is None or bool(rule(compiler))
 
@@ -254,10 +254,14 @@ def _type_checks(
     compiler = context.dialect.statement_compiler(context.dialect, None) if context else None
     return [
         c
-        for c in sorted(table.constraints, key=lambda c: c._creation_order)
-        if isinstance(c, sa.CheckConstraint)
-        and (compiler is None or not c._create_rule or c._create_rule(compiler))
+        for c in sorted(table.constraints, key=internals.creation_order)
+        if isinstance(c, sa.CheckConstraint) and (compiler is None or _created_for(c, compiler))
     ]
+
+
+def _created_for(constraint: sa.CheckConstraint, compiler: Any) -> bool:
+    rule = internals.create_rule(constraint)
+    return not rule or bool(rule(compiler))
 
 
 def _retype_checks(
@@ -367,8 +371,7 @@ def _drop_constraint(model: SchemaModel, op: ops.DropConstraintOp, batch: str | 
         raise Gap((op.schema, _table_of(op, batch)), edit.NOT_CREATED)
     name = name_of(op.constraint_name)
     if op.if_exists:
-        with contextlib.suppress(Gap):  # IF EXISTS: a constraint the model lacks is fine
-            edit.drop_constraint(model, key, name, op.constraint_type)
+        edit.drop_constraint_if_exists(model, key, name, op.constraint_type)
         return
     edit.drop_constraint(model, key, name, op.constraint_type)
 

@@ -340,3 +340,38 @@ def drop_constraint(model: SchemaModel, key: TableKey, name: str | None, kind: s
     else:
         # e.g. a name the database chose for a constraint created unnamed
         raise Gap(key, f"had constraint {name} dropped, which sqlgen's model of it lacks")
+
+
+def drop_constraint_if_exists(
+    model: SchemaModel, key: TableKey, name: str | None, kind: str | None
+) -> None:
+    """DROP CONSTRAINT IF EXISTS: the constraint of that name goes, and a name the
+    table certainly lacks is no change. Where the model cannot tell (a constraint of
+    that kind it holds unnamed may have been given that very name by the database),
+    this raises Gap as the plain drop does: the model never guesses that the
+    constraint was not there."""
+    try:
+        drop_constraint(model, key, name, kind)
+    except Gap:
+        if name is None:
+            raise
+        if _unnamed_of_kind(model.tables[key], kind):
+            raise Gap(
+                key,
+                f"had constraint {name} dropped if it exists, which may be one sqlgen's "
+                "model holds unnamed",
+            ) from None
+
+
+def _unnamed_of_kind(table: TableModel, kind: str | None) -> bool:
+    """Whether the table has a constraint the model holds without a name of a kind a drop
+    of `kind` may remove."""
+    kinds = _KINDS.get(kind, _KINDS[None])
+    pk = table.primary_key
+    return (
+        ("primary" in kinds and pk is not None and pk.name is None)
+        or ("unique" in kinds and any(u.name is None for u in table.uniques))
+        or ("check" in kinds and any(c.name is None for c in table.checks))
+        or ("foreignkey" in kinds and any(f.name is None for f in table.foreign_keys))
+        or ("index" in kinds and any(i.name is None for i in table.indexes))
+    )

@@ -15,7 +15,6 @@ from collections.abc import Generator, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy import inspection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import (
     ReflectedCheckConstraint,
@@ -30,6 +29,7 @@ from sqlalchemy.engine.interfaces import (
 from sqlalchemy.engine.reflection import Inspector, ObjectKind, ObjectScope
 from sqlalchemy.exc import NoSuchTableError
 
+from sqlgen import internals
 from sqlgen.model.reflected import as_reflected
 from sqlgen.model.schema import (
     ColumnModel,
@@ -64,7 +64,7 @@ class ModelBind:
         """Nothing to close: there is no connection."""
 
 
-@inspection._inspects(ModelBind)
+@internals.register_inspection(ModelBind)
 def _inspect_bind(bind: ModelBind) -> ModelInspector:
     return bind.inspector
 

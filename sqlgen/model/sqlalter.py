@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -136,8 +135,7 @@ def _drop_action(context: SqlContext, key: TableKey, drop: exp.Drop) -> None:
         elif kind in ("CONSTRAINT", "FOREIGN KEY", "CHECK"):
             constraint_kind = {"FOREIGN KEY": "foreignkey", "CHECK": "check"}.get(kind)
             if drop.args.get("exists"):
-                with contextlib.suppress(Gap):  # IF EXISTS: one the model lacks is fine
-                    edit.drop_constraint(model, key, name, constraint_kind)
+                edit.drop_constraint_if_exists(model, key, name, constraint_kind)
                 continue
             edit.drop_constraint(model, key, name, constraint_kind)
         elif kind == "PRIMARY KEY":

@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.base import _NoneName
 from sqlalchemy.sql.elements import ClauseElement, TextClause, UnaryExpression
 from sqlalchemy.sql.schema import DefaultClause
 from sqlalchemy.types import TypeEngine
 
+from sqlgen import internals
 from sqlgen.model.schema import (
     CheckModel,
     ColumnModel,
@@ -56,7 +56,7 @@ _FK_OPTIONS = ("ondelete", "onupdate", "deferrable", "initially", "match")
 
 def name_of(value: object) -> str | None:
     """A constraint or index name as text: None when unnamed (None or SQLAlchemy's NONE_NAME)."""
-    if value is None or isinstance(value, _NoneName):
+    if value is None or internals.is_none_name(value):
         return None
     return str(value)
 
@@ -186,7 +186,7 @@ def index_from(index: sa.Index) -> IndexModel:
 
 
 def foreign_key_from(constraint: sa.ForeignKeyConstraint) -> ForeignKeyModel:
-    targets = [element._column_tokens for element in constraint.elements]
+    targets = [internals.column_tokens(element) for element in constraint.elements]
     return ForeignKeyModel(
         name=name_of(constraint.name),
         columns=tuple(constraint.column_keys),
@@ -199,18 +199,18 @@ def foreign_key_from(constraint: sa.ForeignKeyConstraint) -> ForeignKeyModel:
 
 def check_from(constraint: sa.CheckConstraint) -> CheckModel:
     return CheckModel(
-        name_of(constraint.name), sql_text(constraint.sqltext), bool(constraint._type_bound)
+        name_of(constraint.name), sql_text(constraint.sqltext), internals.type_bound(constraint)
     )
 
 
 def _created(item: object) -> int:
-    return cast(int, getattr(item, "_creation_order", 0))
+    return internals.creation_order(item)
 
 
 def check_constraints(table: sa.Table) -> list[tuple[sa.CheckConstraint, bool]]:
     """The table's CHECKs in the order of the model's `checks`: the table's own, then
     those declared on a column (True), which CREATE TABLE writes in the column's line."""
-    constraints = sorted(table.constraints, key=lambda c: c._creation_order)
+    constraints = sorted(table.constraints, key=internals.creation_order)
     found = [(c, False) for c in constraints if isinstance(c, sa.CheckConstraint)]
     for column in table.columns:  # column-level CHECKs live on the column, not the table
         found += [(c, True) for c in column.constraints if isinstance(c, sa.CheckConstraint)]
@@ -220,7 +220,7 @@ def check_constraints(table: sa.Table) -> list[tuple[sa.CheckConstraint, bool]]:
 def from_table(table: sa.Table) -> TableModel:
     """The table as CREATE TABLE makes it, indexes included."""
     # Table.constraints is a set: creation order keeps the model deterministic
-    constraints = sorted(table.constraints, key=lambda c: c._creation_order)
+    constraints = sorted(table.constraints, key=internals.creation_order)
     checks = [check_from(c) for c, _ in check_constraints(table)]
     pk = table.primary_key
     return TableModel(

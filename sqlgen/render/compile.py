@@ -23,13 +23,13 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.schema import DDLElement
-from sqlalchemy.sql import type_api
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import ValuesBase
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
+from sqlgen import internals
 from sqlgen.captured import Refusal
 
 
@@ -89,7 +89,7 @@ def _typed_by_value(construct: ClauseElement) -> ClauseElement:
             return bindparam(
                 element.key,
                 element.value,
-                type_=type_api._resolve_value_to_type(element.value),
+                type_=internals.resolve_value_to_type(element.value),
                 unique=element.unique,
             )
         return None
@@ -100,7 +100,7 @@ def _typed_by_value(construct: ClauseElement) -> ClauseElement:
 
 def _check_bound(construct: ClauseElement) -> None:
     binds = (
-        construct._bindparams.values()
+        internals.text_bindparams(construct).values()
         if isinstance(construct, TextClause)
         else (e for e in iterate(construct) if isinstance(e, BindParameter))
     )

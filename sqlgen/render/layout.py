@@ -29,6 +29,11 @@ PAD = 4
 # sqlglot's layout would only spread it over several lines.
 ONE_LINE_WIDTH = 100
 _TRAILING_WS = re.compile(r"[ \t]+(?=\n)")
+# sqlglot's layout puts a column list that it parsed as a schema (REFERENCES t (id),
+# UNIQUE (name) on SQL Server, Oracle, MySQL) one name to a line, however short:
+# such a list of plain names, one to a line, is joined back onto its line.
+_SPLIT_NAMES = re.compile(r"\(\n((?:[ ]*[\w\"`\[\].$#]+,?\n)+)[ ]*\)")
+SHORT_LIST_WIDTH = 60
 _BLOCK_STARTS = {"DECLARE", "BEGIN", "IF", "EXEC", "EXECUTE", "WHILE", "DO"}
 _ROUTINES = {"FUNCTION", "PROCEDURE", "TRIGGER", "PACKAGE", "BODY"}
 
@@ -237,4 +242,27 @@ def lay_out(sql: str, dialect: str, one_line_width: int = ONE_LINE_WIDTH) -> Lai
         return Laid(compiled, "unparsed")
     if not _same(tokens, sql, pretty, dialect):
         return Laid(compiled, "changed")
+    joined = _join_short_lists(pretty, dialect)
+    if joined != pretty and _same(tokens, sql, joined, dialect):  # the guard decides again
+        pretty = joined
     return Laid(pretty, "formatted")
+
+
+def _join_short_lists(sql: str, dialect: str) -> str:
+    """`(\n    id\n)` -> `(id)`: short lists of names split one to a line, joined;
+    never inside a literal or a quoted name."""
+    if "(\n" not in sql:
+        return sql
+    tokens = _tokens(sql, dialect)
+    if tokens is None:
+        return sql
+    protected = [(t.start, t.end + 1) for t in tokens if t.token_type in _protected_types()]
+
+    def join(match: re.Match[str]) -> str:
+        start, end = match.span()
+        if any(a < end and start < b for a, b in protected):
+            return match.group(0)
+        names = " ".join(line.strip() for line in match.group(1).splitlines())
+        return f"({names})" if len(names) <= SHORT_LIST_WIDTH else match.group(0)
+
+    return _SPLIT_NAMES.sub(join, sql)

@@ -22,6 +22,7 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.types import NullType
 
+from sqlgen import internals
 from sqlgen.captured import one_line
 from sqlgen.corrections import correct, correction_note
 from sqlgen.dialects import Profile
@@ -48,7 +49,7 @@ def _with_referred_tables(metadata: MetaData, tables: Sequence[TableModel]) -> N
 
 
 def _created_order(item: Any) -> int:
-    return int(getattr(item, "_creation_order", 0))
+    return internals.creation_order(item)
 
 
 def _table_statements(table: Table, foreign_keys: Any = None) -> list[Any]:

@@ -278,9 +278,13 @@ def build_review(
     generator: Mapping[str, str],
     *,
     project_root: Path | None = None,  # shown paths are made relative to it when given
+    shape_dialect: str | None = None,  # the tables' DDL is this dialect's (the one named first)
 ) -> Review:
     # Sorted by dialect name: the review reads the same whatever order runs came in.
     upgrade = sorted(upgrade, key=lambda run: run.profile.name)
+    # the tables before and after: shape_dialect's, else the first dialect by name
+    shown = next((r for r in upgrade if r.profile.name == shape_dialect), None)
+    shown = shown or (upgrade[0] if upgrade else None)
     downgrade = sorted(downgrade, key=lambda run: run.profile.name)
     revisions = _revisions([*upgrade, *downgrade], project_root)
     position = {info.revision: index for index, info in enumerate(revisions)}
@@ -290,7 +294,7 @@ def build_review(
         range=RangeInfo(plan_spec, tuple(start), tuple(end)),
         dialects=_dialects([*upgrade, *downgrade]),
         revisions=revisions,
-        tables=_tables(upgrade_changes, upgrade[0] if upgrade else None),
+        tables=_tables(upgrade_changes, shown),
         statements=tuple(
             [_statement_counts(run, "upgrade") for run in upgrade]
             + [_statement_counts(run, "downgrade") for run in downgrade]

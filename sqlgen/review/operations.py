@@ -14,11 +14,12 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import Column
 
+from sqlgen.internals import BATCH_TEMP_PREFIX
 from sqlgen.review.statements import Statement, parse_statements
 
-# Alembic's batch mode on SQLite copies a table through a temporary one; that
-# INSERT ... SELECT is Alembic moving rows, not the migration changing data.
-BATCH_TEMP_PREFIX = "_alembic_tmp_"
+# Alembic's batch mode on SQLite copies a table through a temporary one (named with
+# BATCH_TEMP_PREFIX); that INSERT ... SELECT is Alembic moving rows, not the migration
+# changing data.
 
 # Statements, by verb, as a change to the table they act on.
 _STATEMENT_KINDS = {

@@ -46,6 +46,7 @@ from sqlalchemy.sql.selectable import Exists, Select
 from sqlalchemy.sql.visitors import cloned_traverse
 from sqlglot import exp
 
+from sqlgen import internals
 from sqlgen.captured import (
     BatchFlush,
     DataRead,
@@ -95,7 +96,7 @@ def returns_rows(construct: ClauseElement) -> bool:
     """True for statements executed to get rows back (a query, or DML with RETURNING)."""
     if getattr(construct, "is_select", False) or getattr(construct, "is_from_statement", False):
         return True  # a SELECT, or the ORM's query(T).from_statement(...)
-    if getattr(construct, "_returning", ()):
+    if internals.returning(construct):
         return True
     if isinstance(construct, TextClause):
         match = _FIRST_WORD.match(construct.text)
@@ -353,7 +354,7 @@ class Recorder:
             construct,
             self.dialect,
             connection if connection is not None else _NoConnection(),
-            {**getattr(construct, "_execution_options", {}), **(execution_options or {})},
+            {**internals.construct_execution_options(construct), **(execution_options or {})},
             _QueryRead(self, item, sql),
             sql,
             source,
@@ -398,7 +399,7 @@ def _bind_query(construct: ClauseElement, params: Mapping[str, Any]) -> ClauseEl
     """
     if isinstance(construct, TextClause | UpdateBase):
         return bind_parameters(construct, params)
-    values = {**getattr(construct, "_params", {}), **params}
+    values = {**internals.bound_params(construct), **params}
     if not values:
         return construct
 
@@ -660,13 +661,7 @@ class _QueryContext(DefaultExecutionContext):
         self.invoked_statement = statement
         self.extracted_parameters = None
         self.execution_options = cast(Any, execution_options)
-        self.result_column_struct = (
-            compiled._result_columns,
-            compiled._ordered_columns,
-            compiled._textual_ordered_columns,
-            compiled._ad_hoc_textual,
-            compiled._loose_column_name_matching,
-        )
+        self.result_column_struct = internals.result_column_struct(compiled)
         self.isinsert = self.isupdate = self.isdelete = False
         self.is_text = compiled.isplaintext
         self.compiled_parameters = [{}]
@@ -724,7 +719,7 @@ class OfflineQueryResult(CursorResult[Any]):
         sqlglot_dialect: str,
     ) -> OfflineQueryResult:
         compiled = construct.compile(dialect=dialect)
-        names: list[str] | None = [entry.keyname for entry in compiled._result_columns]
+        names: list[str] | None = [entry.keyname for entry in internals.result_columns(compiled)]
         raw = _raw_query(sql, sqlglot_dialect) if _is_raw(compiled) else None
         if not names:  # raw SQL: the names sqlglot reads in it
             names = _raw_names(raw) if raw is not None else None
@@ -825,9 +820,7 @@ def _rows_of_empty_tables(compiled: Any, raw: exp.Query | None) -> list[tuple[An
     statement = getattr(getattr(compiled, "compile_state", None), "statement", None)
     if not isinstance(statement, Select):
         return []
-    if statement._group_by_clauses or statement._having_criteria:
-        return []
-    if statement._offset_clause is not None:
+    if internals.groups_or_offsets(statement):
         return []
     nothing = _aggregate_of_nothing if statement.get_final_froms() else _exists_of_nothing
     values = [nothing(column) for column in statement.selected_columns]
@@ -978,7 +971,7 @@ class _ScriptTransaction:
         return None
 
 
-@inspection._inspects(CaptureConnection)
+@internals.register_inspection(CaptureConnection)
 def _inspect_capture(connection: CaptureConnection) -> ModelInspector:
     """`sa.inspect(op.get_bind())`: answered from the schema model, as the run has left it."""
     return ModelInspector(connection._recorder.model, connection.dialect)
@@ -1079,7 +1072,7 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
             recorder.operations.pop()
         recorder.batch_flushed(self.table_name, self.schema)
 
-    create_plain = ApplyBatchImpl._create
+    create_plain = internals.batch_create()
 
     def create(self: ApplyBatchImpl, op_impl: DefaultImpl) -> None:
         create_plain(self, op_impl)
@@ -1099,13 +1092,13 @@ def capturing_operations(context: Any, recorder: Recorder) -> Iterator[Operation
     Inspector.from_engine = classmethod(from_engine)  # type: ignore[method-assign,assignment]
     BatchOperations.invoke = batch_invoke  # type: ignore[method-assign,assignment]
     BatchOperationsImpl.flush = flush  # type: ignore[method-assign]
-    ApplyBatchImpl._create = create  # type: ignore[method-assign]
-    operations._install_proxy()
+    internals.set_batch_create(create)
+    internals.install_proxy(operations)
     try:
         yield operations
     finally:
-        operations._remove_proxy()
+        internals.remove_proxy(operations)
         BatchOperations.invoke = batch_invoke_plain  # type: ignore[method-assign]
         BatchOperationsImpl.flush = flush_plain  # type: ignore[method-assign]
-        ApplyBatchImpl._create = create_plain  # type: ignore[method-assign]
+        internals.set_batch_create(create_plain)
         Inspector.from_engine = from_engine_plain  # type: ignore[method-assign]

@@ -33,6 +33,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
+from sqlgen import internals
 from sqlgen.errors import EnvPyError, MetadataImportError, UsageError, line_in
 
 T = TypeVar("T")
@@ -272,11 +273,11 @@ class _Interception:
         if self.hand_over is not None:
             # sqlgen's runs install their own `alembic.context` (one per target dialect);
             # Alembic's module proxy does not nest, so env.py's steps aside meanwhile
-            self.environment._remove_proxy()
+            internals.remove_proxy(self.environment)
             try:
                 self.hand_over()
             finally:
-                self.environment._install_proxy()
+                internals.install_proxy(self.environment)
 
     def begin_transaction(self) -> Any:
         return nullcontext()

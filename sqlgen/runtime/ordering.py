@@ -13,31 +13,32 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from alembic.operations.batch import ApplyBatchImpl
 from sqlalchemy.util import OrderedSet
 
-
-def _creation_order(item: Any) -> int:
-    return int(getattr(item, "_creation_order", 0))
+from sqlgen.internals import (
+    batch_grab_table_elements,
+    creation_order,
+    set_batch_grab_table_elements,
+)
 
 
 def _in_creation_order(table: Any) -> None:
-    table.constraints = OrderedSet(sorted(table.constraints, key=_creation_order))
-    table.indexes = OrderedSet(sorted(table.indexes, key=_creation_order))
+    table.constraints = OrderedSet(sorted(table.constraints, key=creation_order))
+    table.indexes = OrderedSet(sorted(table.indexes, key=creation_order))
     for column in table.columns:
-        column.constraints = OrderedSet(sorted(column.constraints, key=_creation_order))
+        column.constraints = OrderedSet(sorted(column.constraints, key=creation_order))
 
 
 @contextmanager
 def deterministic_batch() -> Iterator[None]:
-    original: Callable[[Any], None] = ApplyBatchImpl._grab_table_elements
+    original: Callable[[Any], None] = batch_grab_table_elements()
 
     def grab_in_order(self: Any) -> None:
         _in_creation_order(self.table)
         original(self)
 
-    ApplyBatchImpl._grab_table_elements = grab_in_order  # type: ignore[method-assign]
+    set_batch_grab_table_elements(grab_in_order)
     try:
         yield
     finally:
-        ApplyBatchImpl._grab_table_elements = original  # type: ignore[method-assign,assignment]
+        set_batch_grab_table_elements(original)

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.schema import CreateTable
 
+from sqlgen import internals
 from sqlgen.cache import CachedStep, DialectCache
 from sqlgen.captured import (
     DataReadMode,
@@ -112,11 +113,10 @@ def _ensure_alembic_support(profile: Profile, name: str) -> None:
     package that ships neither, or only part, gets the missing pieces from the
     Alembic dialect its profile names; what it ships itself is left alone.
     """
-    from alembic.ddl.impl import _impls
-
+    impls = internals.impl_registry()
     family = profile.alembic_impl
-    if name not in _impls:
-        base = _impls.get(family, _impls["default"])
+    if name not in impls:
+        base = impls.get(family, impls["default"])
         # defining the class registers it: Alembic's ImplMeta files it under __dialect__
         type(
             f"Sqlgen{name.title()}Impl",
@@ -135,8 +135,7 @@ def _borrow_compilation(family: str, name: str) -> None:
         modules.append(importlib.import_module(f"alembic.ddl.{family}"))
     for module in modules:
         for construct in vars(module).values():
-            dispatcher = getattr(construct, "__dict__", {}).get("_compiler_dispatcher")
-            specs = getattr(dispatcher, "specs", None)
+            specs = internals.compiler_specs(construct)
             if specs is not None and family in specs and name not in specs:
                 specs[name] = specs[family]
 
@@ -204,13 +203,15 @@ def _migration_context(
         dialect=dialect, opts=opts, environment_context=environment
     )
     impl_class = capture_impl_class(type(context.impl))
-    impl = impl_class(dialect, None, True, profile.transactional_ddl, context.output_buffer, opts)
+    impl = internals.new_impl(
+        impl_class, dialect, None, True, profile.transactional_ddl, context.output_buffer, opts
+    )
     impl.recorder = recorder  # type: ignore[attr-defined]
     connection = CaptureConnection(dialect, recorder, profile.transactional_ddl)
     impl.connection = connection  # type: ignore[assignment]
     context.impl = impl
     context.connection = connection  # type: ignore[assignment]
-    environment._migration_context = context
+    internals.set_migration_context(environment, context)
     return context
 
 
@@ -270,7 +271,7 @@ class _Run:
         )
         # Alembic's version table exists in every database the migrations run against;
         # a migration may inspect it (it is never in the schema the range renders)
-        self.recorder.model.put(from_table(self.context._version))
+        self.recorder.model.put(from_table(internals.version_table(self.context)))
         self._seed_baseline(settings.baseline)
         self.cache = cache
         # names the model's state for cache keys: chained from step to step
@@ -306,7 +307,7 @@ class _Run:
     @functools.cached_property
     def version_templates(self) -> dict[str, str]:
         """The version-table statements, compiled once per run with stand-ins for the ids."""
-        table = self.context._version
+        table = internals.version_table(self.context)
         column = table.c.version_num
         new: Any = literal_column(_quoted(_NEW))
         old: Any = literal_column(_quoted(_OLD))
@@ -320,7 +321,7 @@ class _Run:
 
     def prologue(self) -> tuple[list[Item], list[Warning_]]:
         self.recorder.start("")
-        self.recorder.statement(CreateTable(self.context._version), version=True)
+        self.recorder.statement(CreateTable(internals.version_table(self.context)), version=True)
         return self.recorder.items, self.recorder.warnings
 
     def _reviewed(self, step: StepLike) -> Path | None:

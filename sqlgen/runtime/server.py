@@ -43,6 +43,7 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 
+from sqlgen import internals
 from sqlgen.captured import OfflineServer, one_line
 
 Version = tuple[int, ...]
@@ -121,8 +122,8 @@ class _Server:
 
     def hooks(self, dialect: Dialect) -> dict[str, Callable[..., Any]]:
         return {
-            "_get_server_version_info": self.server_version_info,
-            "_get_default_schema_name": lambda d, connection: self.default_schema,
+            internals.SERVER_VERSION_INFO: self.server_version_info,
+            internals.DEFAULT_SCHEMA_NAME: lambda d, connection: self.default_schema,
             "get_default_isolation_level": self._isolation_level,
         }
 
@@ -152,8 +153,8 @@ class _PostgreSQL(_Server):
         # psycopg and psycopg2 look for the hstore extension through the DBAPI
         # connection; a new database has none
         return super().hooks(dialect) | {
-            "_type_info_fetch": lambda d, connection, name: None,
-            "_hstore_oids": lambda d, dbapi_connection: None,
+            internals.PG_TYPE_INFO_FETCH: lambda d, connection, name: None,
+            internals.PG_HSTORE_OIDS: lambda d, dbapi_connection: None,
         }
 
 
@@ -204,12 +205,14 @@ class _MySQL(_Server):
         # through the dialect's own parsing of SELECT VERSION(), which also tells
         # MySQL from MariaDB (and sets the dialect up for MariaDB)
         reported = version_text(self.version) + ("-MariaDB" if self.mariadb else "")
-        return cast(Version, cast(Any, dialect)._parse_server_version(reported))
+        return internals.parse_server_version(dialect, reported)
 
     def hooks(self, dialect: Dialect) -> dict[str, Callable[..., Any]]:
         # the connection's character set, which every MySQL driver reads from its
         # own connection object: utf8mb4, the default of current drivers and servers
-        return super().hooks(dialect) | {"_detect_charset": lambda d, connection: "utf8mb4"}
+        return super().hooks(dialect) | {
+            internals.MYSQL_DETECT_CHARSET: lambda d, connection: "utf8mb4"
+        }
 
 
 class _MariaDB(_MySQL):
@@ -218,17 +221,15 @@ class _MariaDB(_MySQL):
 
 class _Oracle(_Server):
     def hooks(self, dialect: Dialect) -> dict[str, Callable[..., Any]]:
-        from sqlalchemy.dialects.oracle.base import OracleDialect
-
         def decimal_char(d: Any, connection: Any) -> None:
-            d._decimal_char = "."  # NLS_NUMERIC_CHARACTERS of the default territory
+            internals.set_decimal_char(d, ".")  # NLS_NUMERIC_CHARACTERS of the default territory
 
         return super().hooks(dialect) | {
             # a database's COMPATIBLE parameter is its release unless lowered
-            "_get_effective_compat_server_version_info": lambda d, connection: self.version,
+            internals.ORACLE_COMPAT_VERSION: lambda d, connection: self.version,
             # the drivers ask their connection object; the server's answer is this
-            "_check_max_identifier_length": OracleDialect._check_max_identifier_length,
-            "_detect_decimal_char": decimal_char,
+            internals.ORACLE_MAX_IDENTIFIER_LENGTH: internals.oracle_max_identifier_length(),
+            internals.ORACLE_DECIMAL_CHAR: decimal_char,
         }
 
 

@@ -5,6 +5,11 @@ autocommit connection. After each pass the schema is reflected and the version
 table read. It passes when every statement ran, the downgrade gives back the
 schema from before the upgrade, the second upgrade gives the first one's, and
 the version table holds the expected heads after every pass.
+
+With `rows` (the default; see sqlgen.verify.checks and docs/verify.md), the
+upgrade and the downgrade run revision by revision on tables holding rows made
+from the schema model, checked after each revision; the second upgrade runs as a
+whole, on the rows the downgrade left.
 """
 
 from __future__ import annotations
@@ -13,14 +18,28 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlgen.verify.checks import RowPass, RowsFailed, Session
+from sqlgen.verify.rows import RowMaker
 from sqlgen.verify.schema import Difference, Snapshot, differences, reflect
 from sqlgen.verify.split import Unit
+from sqlgen.verify.timeline import Timeline
+
+# the engines rows are inserted on (SQLAlchemy dialect names); others run on empty tables
+ROW_ENGINES = ("sqlite", "duckdb", "postgresql", "mysql", "mariadb")
 
 
 @dataclass(frozen=True)
 class Script:
     name: str  # as shown to users: the file's path relative to the output folder
     units: Sequence[Unit]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What the upgrade and the downgrade do to the tables, revision by revision."""
+
+    upgrade: Timeline
+    downgrade: Timeline
 
 
 @dataclass
@@ -32,6 +51,7 @@ class RoundTrip:
     setup: Script | None = None  # brings an empty database to `start`
     version_table: str = "alembic_version"
     revision_files: Mapping[str, str] = field(default_factory=dict)  # id -> migration file
+    rows: Rows | None = None  # None: on empty tables (--empty)
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,7 @@ def _autocommit(connection: Any) -> None:
         connection.autocommit = True
 
 
-def _executor(engine: Any) -> tuple[Callable[[str], None], Callable[[], None]]:
+def _executor(engine: Any) -> tuple[Session, Callable[[], None]]:
     raw = engine.raw_connection()
     connection = raw.driver_connection
     _autocommit(connection)
@@ -71,7 +91,11 @@ def _executor(engine: Any) -> tuple[Callable[[str], None], Callable[[], None]]:
     def execute(sql: str) -> None:
         cursor.execute(sql)
 
-    return execute, raw.close
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        cursor.execute(sql)
+        return [tuple(row) for row in cursor.fetchall()]
+
+    return Session(execute, query), raw.close
 
 
 def _apply(execute: Callable[[str], None], script: Script) -> int:
@@ -114,6 +138,8 @@ class Verifier:
         self.dialect = sqlglot_dialect
         self.problems: list[Problem] = []
         self.log: list[str] = []
+        self.notes: list[str] = []  # about the rows: what was inserted, tables left empty
+        self.rows: RowPass | None = None
 
     def _check_versions(self, engine: Any, phase: str, expected: tuple[str, ...]) -> None:
         found = _versions(engine, self.trip.version_table)
@@ -143,20 +169,58 @@ class Verifier:
         for difference in differences(expected, actual):
             self.problems.append(Problem(phase, self._explain(difference)))
 
+    def _start_rows(self, engine: Any, session: Session) -> None:
+        """Rows from here on, where the engine takes them."""
+        if self.trip.rows is None:
+            return
+        if engine.dialect.name not in ROW_ENGINES:
+            self.notes.append(
+                f"no rows: sqlgen inserts rows on SQLite, DuckDB, PostgreSQL and MariaDB/MySQL "
+                f"only; {engine.dialect.name} was verified on empty tables"
+            )
+            return
+        if engine.dialect.name == "sqlite":
+            # as applications run SQLite: foreign keys enforced, ON DELETE actions on
+            session.execute("PRAGMA foreign_keys = ON")
+        self.rows = RowPass(
+            RowMaker(engine.dialect, self.dialect), session, self.trip.revision_files
+        )
+
+    def _pass(
+        self, execute: Callable[[str], None], script: Script, timeline: Timeline | None
+    ) -> int:
+        """Apply a script: with rows revision by revision, or as a whole."""
+        if self.rows is None or timeline is None:
+            return _apply(execute, script)
+
+        def run_unit(unit: Unit) -> None:
+            try:
+                execute(unit.sql)
+            except Exception as exc:  # the engine's own error, whatever the driver calls it
+                raise StatementFailed(script, unit, exc) from exc
+
+        self.rows.apply(script.units, script.name, timeline, run_unit)
+        return len(script.units)
+
     def run(self) -> list[Problem]:
         from sqlalchemy import create_engine
 
         engine = create_engine(self.url)
-        execute, close = _executor(engine)
+        session, close = _executor(engine)
+        execute = session.execute
         trip = self.trip
+        rows = trip.rows
         try:
+            self._start_rows(engine, session)
             if trip.setup is not None:
                 self.log.append(f"setup: {_apply(execute, trip.setup)} statement(s)")
             before = reflect(engine, trip.version_table)
-            self.log.append(f"upgrade: {_apply(execute, trip.upgrade)} statement(s)")
+            upgraded = self._pass(execute, trip.upgrade, rows.upgrade if rows else None)
+            self.log.append(f"upgrade: {upgraded} statement(s)")
             first = reflect(engine, trip.version_table)
             self._check_versions(engine, "upgrade", trip.end)
-            self.log.append(f"downgrade: {_apply(execute, trip.downgrade)} statement(s)")
+            downgraded = self._pass(execute, trip.downgrade, rows.downgrade if rows else None)
+            self.log.append(f"downgrade: {downgraded} statement(s)")
             self._compare("downgrade", before, reflect(engine, trip.version_table))
             self._check_versions(engine, "downgrade", trip.start)
             if not trip.start and _versions(engine, trip.version_table) == set():
@@ -172,14 +236,19 @@ class Verifier:
             revision = f"revision {unit.revision}" if unit.revision else "the script"
             where = trip.revision_files.get(unit.revision or "", "")
             error = " ".join(str(failed.error).split())
+            hint = self.rows.hint(unit) if self.rows is not None and self.rows.inserted else ""
             self.problems.append(
                 Problem(
                     "statement failed",
                     f"{revision}{f' ({where})' if where else ''}, {failed.script.name}:{unit.line}:"
-                    f" {type(failed.error).__name__}: {error}",
+                    f" {type(failed.error).__name__}: {error}{hint}",
                 )
             )
+        except RowsFailed as failed:
+            self.problems += [Problem(p.phase, p.message) for p in failed.problems]
         finally:
             close()
             engine.dispose()
+            if self.rows is not None:
+                self.notes = [self.rows.summary(), *self.rows.notes, *self.notes]
         return self.problems

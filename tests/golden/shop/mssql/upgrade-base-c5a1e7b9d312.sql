@@ -34,9 +34,7 @@ CREATE TABLE products (
     name VARCHAR(100) NOT NULL,
     price NUMERIC(10, 2) NOT NULL,
     PRIMARY KEY (id),
-    CONSTRAINT uq_products_sku UNIQUE (
-        sku
-    ),
+    CONSTRAINT uq_products_sku UNIQUE (sku),
     CONSTRAINT ck_products_price_positive CHECK (price >= 0)
 );
 GO
@@ -54,9 +52,7 @@ CREATE TABLE orders (
     status VARCHAR(20) NOT NULL DEFAULT 'new',
     placed_at DATETIME NULL,
     PRIMARY KEY (id),
-    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (
-        id
-    )
+    CONSTRAINT fk_orders_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers (id)
 );
 GO
 
@@ -76,12 +72,8 @@ CREATE TABLE order_items (
     quantity INTEGER NOT NULL,
     unit_price NUMERIC(10, 2) NOT NULL,
     CONSTRAINT pk_order_items PRIMARY KEY (order_id, product_id),
-    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY (order_id) REFERENCES orders (
-        id
-    ),
-    CONSTRAINT fk_order_items_product_id_products FOREIGN KEY (product_id) REFERENCES products (
-        id
-    ),
+    CONSTRAINT fk_order_items_order_id_orders FOREIGN KEY (order_id) REFERENCES orders (id),
+    CONSTRAINT fk_order_items_product_id_products FOREIGN KEY (product_id) REFERENCES products (id),
     CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)
 );
 GO
@@ -171,10 +163,7 @@ CREATE TABLE audit_events (
 );
 GO
 
-INSERT INTO audit_events (
-    kind,
-    detail
-)
+INSERT INTO audit_events (kind, detail)
 VALUES
     ('schema', 'audit log started; earlier orders are not covered');
 GO

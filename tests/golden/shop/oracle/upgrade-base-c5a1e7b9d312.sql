@@ -161,10 +161,7 @@ CREATE TABLE audit_events (
 )
 /
 
-INSERT INTO audit_events (
-    kind,
-    detail
-)
+INSERT INTO audit_events (kind, detail)
 VALUES
     ('schema', 'audit log started; earlier orders are not covered')
 /

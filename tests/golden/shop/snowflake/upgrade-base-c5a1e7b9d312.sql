@@ -135,10 +135,7 @@ CREATE TABLE audit_events (
     CONSTRAINT fk_audit_events_order_id_orders FOREIGN KEY(order_id) REFERENCES orders (id)
 );
 
-INSERT INTO audit_events (
-    kind,
-    detail
-)
+INSERT INTO audit_events (kind, detail)
 VALUES
     ('schema', 'audit log started; earlier orders are not covered');
 
