@@ -175,12 +175,10 @@ def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
             raise ConfigError(Path(source), f"{key!r} has the wrong type ({type(value).__name__})")
     version_table = data.get("version_table", {})
     corrections = tuple(data.get("corrections", ()))
-    known = _known_corrections()
     for name in corrections:
-        if name not in known:
-            raise ConfigError(
-                Path(source), f"unknown correction {name!r} (known: {', '.join(sorted(known))})"
-            )
+        if name not in CORRECTIONS:
+            known = ", ".join(sorted(CORRECTIONS))
+            raise ConfigError(Path(source), f"unknown correction {name!r} (known: {known})")
     try:
         server_version = parse_version(data["server_version"]) if "server_version" in data else ()
     except ValueError as exc:
@@ -209,10 +207,6 @@ def profile_from_data(data: Mapping[str, Any], source: str) -> Profile:
         corrections=corrections,
         source=source,
     )
-
-
-def _known_corrections() -> frozenset[str]:
-    return frozenset(CORRECTIONS)
 
 
 def _builtin_files() -> Iterable[tuple[str, bytes]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import sysconfig
 from collections.abc import Iterable
@@ -33,14 +34,21 @@ FIRST_TOKEN = "first"
 _FOLDER = "imported"
 
 
-def _standard_library() -> tuple[Path, ...]:
+_INSTALLED = ("site-packages", "dist-packages")  # installed packages, even inside stdlib
+
+
+def _standard_library() -> tuple[str, ...]:
+    """The standard library's folders as sys.path names them, and as they resolve."""
     paths = sysconfig.get_paths()
-    return tuple(Path(paths[k]).resolve() for k in ("stdlib", "platstdlib") if k in paths)
+    roots = {paths[k] for k in ("stdlib", "platstdlib") if k in paths}
+    roots |= {os.path.realpath(root) for root in roots}
+    return tuple(os.path.join(root, "") for root in sorted(roots))
 
 
 def imported_files() -> list[str]:
     """The Python files of the modules loaded now, beyond the standard library and the
-    keyed libraries, sorted."""
+    keyed libraries, sorted. Paths are taken as the modules give them (no resolving:
+    this runs after every run, over every module loaded)."""
     stdlib = _standard_library()
     found: set[str] = set()
     for name, module in list(sys.modules.items()):
@@ -49,10 +57,10 @@ def imported_files() -> list[str]:
         file = getattr(module, "__file__", None)
         if not isinstance(file, str) or not file.endswith(".py"):
             continue
-        path = Path(file).resolve()
-        if any(path.is_relative_to(root) for root in stdlib) and "site-packages" not in path.parts:
+        path = os.path.abspath(file)
+        if path.startswith(stdlib) and not any(part in path for part in _INSTALLED):
             continue
-        found.add(str(path))
+        found.add(path)
     return sorted(found)
 
 

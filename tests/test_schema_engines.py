@@ -44,13 +44,10 @@ def _value(column: sa.Column[Any], parents: dict[str, Any]) -> Any:
 
 
 def _needs_value(column: sa.Column[Any]) -> bool:
+    """NOT NULL, no default, and not the key the engine numbers itself."""
     if column.nullable or column.server_default is not None:
         return False
-    numbered = column.autoincrement is True or (
-        column.primary_key and isinstance(column.type, sa.Integer) and not column.foreign_keys
-        and len(column.table.primary_key.columns) == 1 and column.autoincrement != False  # noqa: E712
-    )  # fmt: skip
-    return not numbered
+    return column is not column.table.autoincrement_column
 
 
 def _insert_defaults(url: str, metadata: sa.MetaData) -> dict[str, dict[str, Any]]:

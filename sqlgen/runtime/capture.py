@@ -196,7 +196,7 @@ class Recorder:
                 origin, sql = sql, translated.sql
         operation = self.operations[-1] if self.operations else None
         line = self.line()
-        corrected = correct(sql, self.corrections) if not raw else None
+        corrected = correct(sql, self.corrections) if self.corrections and not raw else None
         if corrected is not None and corrected.applied:
             applied = ", ".join(corrected.applied)
             for statement in corrected.statements:

@@ -553,21 +553,20 @@ def run_dialect(
     dialect = build_dialect(profile, settings.server_version)
     with expressions_for(dialect):
         run = _Run(profile, settings, dialect, cache, lazy_model=lean)
-        return _run_dialect(run, steps, starts_at_base, profile, settings, seed, on_step, lean)
+        return _run_dialect(run, steps, starts_at_base, seed, on_step, lean)
 
 
 def _run_dialect(
     run: _Run,
     steps: Sequence[StepLike],
     starts_at_base: bool,
-    profile: Profile,
-    settings: RunSettings,
     seed: Sequence[StepLike],
     on_step: Callable[[], None] | None,
     lean: bool,
 ) -> DialectRun:
     translation = run.recorder.translation
-    result = DialectRun(profile, translation.source_name if translation else None)
+    settings = run.settings
+    result = DialectRun(run.profile, translation.source_name if translation else None)
     result.dialect = run.recorder.dialect
     result.server = server_of(result.dialect)
     with (
