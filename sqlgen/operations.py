@@ -23,6 +23,10 @@ H = TypeVar("H")
 # What the schema model applies and the review describes: every schema-changing
 # operation Alembic's `op.*` offers, plus bulk_insert (rows only).
 # ExecuteSQLOp is not here: raw SQL is read from its emitted statements.
+# A layer may also register a base class of these as the fallback for subclasses
+# it has no handler of its own for: the review describes any AddConstraintOp (e.g.
+# PostgreSQL's exclude constraint), while the model leaves such a constraint to the
+# SQL it emitted, so AddConstraintOp is no member here that every layer must cover.
 KNOWN: tuple[type[ops.MigrateOperation], ...] = (
     ops.CreateTableOp,
     ops.DropTableOp,

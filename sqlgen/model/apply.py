@@ -46,10 +46,14 @@ from sqlgen.model.tables import (
     name_of,
     sql_text,
 )
+from sqlgen.operations import OperationTable
 
 __all__ = ["apply_operation", "apply_sql", "create_table", "replay_step"]
 
 _Handler = Callable[[SchemaModel, Any, str | None], None]
+
+# How each kind of operation changes the model; a kind not here is applied from its SQL.
+APPLY = OperationTable[_Handler]("model")
 
 
 def _table_of(operation: Any, batch_table: str | None) -> str:
@@ -88,6 +92,7 @@ def _plain(column: sa.Column[Any]) -> bool:
     )
 
 
+@APPLY.register(ops.CreateTableOp)
 def _create_table(model: SchemaModel, op: ops.CreateTableOp, batch: str | None) -> None:
     # what op.to_table() builds, from columns that still carry their ForeignKeys
     elements = [_detached(e, op.columns) if isinstance(e, sa.Column) else e for e in op.columns]
@@ -139,12 +144,14 @@ def _creates(constraint: sa.CheckConstraint, context: MigrationContext) -> bool:
     return rule is None or bool(rule(compiler))
 
 
+@APPLY.register(ops.DropTableOp)
 def _drop_table(model: SchemaModel, op: ops.DropTableOp, batch: str | None) -> None:
     key = model.find(op.table_name, op.schema)
     if key is not None:
         edit.drop_table(model, key)
 
 
+@APPLY.register(ops.RenameTableOp)
 def _rename_table(model: SchemaModel, op: ops.RenameTableOp, batch: str | None) -> None:
     key = model.find(op.table_name, op.schema)
     if key is None:  # what arrives under the new name is unknown, not the old name
@@ -152,6 +159,7 @@ def _rename_table(model: SchemaModel, op: ops.RenameTableOp, batch: str | None) 
     edit.rename_table(model, key, op.new_table_name)
 
 
+@APPLY.register(ops.AddColumnOp)
 def _add_column(model: SchemaModel, op: ops.AddColumnOp, batch: str | None) -> None:
     name = _table_of(op, batch)
     key = edit.require(model, name, op.schema)
@@ -188,6 +196,7 @@ def _add_column(model: SchemaModel, op: ops.AddColumnOp, batch: str | None) -> N
         edit.set_primary_key(model, key, added.primary_key)
 
 
+@APPLY.register(ops.DropColumnOp)
 def _drop_column(model: SchemaModel, op: ops.DropColumnOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
     if op.if_exists and model.tables[key].column_name(op.column_name) is None:
@@ -204,6 +213,7 @@ def _server_default_changes(default: Any) -> dict[str, Any]:
     return {"server_default": default_text(default), "computed": None, "identity": None}
 
 
+@APPLY.register(ops.AlterColumnOp)
 def _alter_column(model: SchemaModel, op: ops.AlterColumnOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
     changes: dict[str, Any] = {}
@@ -299,6 +309,7 @@ def _retype_checks(
         edit.add_check(model, key, check, created=True if context is not None else None)
 
 
+@APPLY.register(ops.CreateIndexOp)
 def _create_index(model: SchemaModel, op: ops.CreateIndexOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
     edit.add_index(model, key, _index_of(op), if_not_exists=bool(op.if_not_exists))
@@ -313,6 +324,7 @@ def _index_of(op: ops.CreateIndexOp) -> IndexModel:
     return index_from(op.to_index())
 
 
+@APPLY.register(ops.DropIndexOp)
 def _drop_index(model: SchemaModel, op: ops.DropIndexOp, batch: str | None) -> None:
     name = str(op.index_name)
     table = op.table_name or batch
@@ -333,22 +345,26 @@ def _drop_index(model: SchemaModel, op: ops.DropIndexOp, batch: str | None) -> N
     edit.drop_index(model, key, name)
 
 
+@APPLY.register(ops.CreatePrimaryKeyOp)
 def _create_primary_key(model: SchemaModel, op: ops.CreatePrimaryKeyOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
     pk = PrimaryKeyModel(name_of(op.constraint_name), tuple(op.columns))
     edit.set_primary_key(model, key, pk)
 
 
+@APPLY.register(ops.CreateUniqueConstraintOp)
 def _create_unique(model: SchemaModel, op: ops.CreateUniqueConstraintOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
     edit.add_unique(model, key, UniqueModel(name_of(op.constraint_name), tuple(op.columns)))
 
 
+@APPLY.register(ops.CreateCheckConstraintOp)
 def _create_check(model: SchemaModel, op: ops.CreateCheckConstraintOp, batch: str | None) -> None:
     key = edit.require(model, _table_of(op, batch), op.schema)
     edit.add_check(model, key, CheckModel(name_of(op.constraint_name), sql_text(op.condition)))
 
 
+@APPLY.register(ops.CreateForeignKeyOp)
 def _create_foreign_key(model: SchemaModel, op: ops.CreateForeignKeyOp, batch: str | None) -> None:
     kw = op.kw
     key = edit.require(model, op.source_table or batch or "", kw.get("source_schema"))
@@ -365,6 +381,7 @@ def _create_foreign_key(model: SchemaModel, op: ops.CreateForeignKeyOp, batch: s
     edit.add_foreign_key(model, key, fk)
 
 
+@APPLY.register(ops.DropConstraintOp)
 def _drop_constraint(model: SchemaModel, op: ops.DropConstraintOp, batch: str | None) -> None:
     key = model.find(_table_of(op, batch), op.schema)
     if key is None:
@@ -376,53 +393,26 @@ def _drop_constraint(model: SchemaModel, op: ops.DropConstraintOp, batch: str | 
     edit.drop_constraint(model, key, name, op.constraint_type)
 
 
+@APPLY.register(ops.CreateTableCommentOp)
 def _table_comment(model: SchemaModel, op: ops.CreateTableCommentOp, batch: str | None) -> None:
     edit.set_comment(model, edit.require(model, _table_of(op, batch), op.schema), op.comment)
 
 
+@APPLY.register(ops.DropTableCommentOp)
 def _drop_table_comment(model: SchemaModel, op: ops.DropTableCommentOp, batch: str | None) -> None:
     edit.set_comment(model, edit.require(model, _table_of(op, batch), op.schema), None)
 
 
+@APPLY.register(ops.BulkInsertOp)
 def _no_change(model: SchemaModel, op: Any, batch: str | None) -> None:
     """Rows only (bulk_insert): the schema stays as it is."""
-
-
-_HANDLERS: dict[type, _Handler] = {
-    ops.CreateTableOp: _create_table,
-    ops.DropTableOp: _drop_table,
-    ops.RenameTableOp: _rename_table,
-    ops.AddColumnOp: _add_column,
-    ops.DropColumnOp: _drop_column,
-    ops.AlterColumnOp: _alter_column,
-    ops.CreateIndexOp: _create_index,
-    ops.DropIndexOp: _drop_index,
-    ops.CreatePrimaryKeyOp: _create_primary_key,
-    ops.CreateUniqueConstraintOp: _create_unique,
-    ops.CreateCheckConstraintOp: _create_check,
-    ops.CreateForeignKeyOp: _create_foreign_key,
-    ops.DropConstraintOp: _drop_constraint,
-    ops.CreateTableCommentOp: _table_comment,
-    ops.DropTableCommentOp: _drop_table_comment,
-    ops.BulkInsertOp: _no_change,
-}
-
-
-_RESOLVED: dict[type, _Handler | None] = {}  # operation class -> its handler, looked up once
-
-
-def _handler(operation: object) -> _Handler | None:
-    kind = type(operation)
-    if kind not in _RESOLVED:
-        _RESOLVED[kind] = next((_HANDLERS[c] for c in kind.__mro__ if c in _HANDLERS), None)
-    return _RESOLVED[kind]
 
 
 def understands(operation: object) -> bool:
     """Whether apply_operation applies this kind of operation itself."""
     if isinstance(operation, ops.OpContainer):
         return all(understands(o) for o in operation.ops)
-    return _handler(operation) is not None
+    return APPLY.handler(operation) is not None
 
 
 def apply_operation(
@@ -444,7 +434,7 @@ def apply_operation(
     if isinstance(operation, ops.OpContainer):  # UpgradeOps / ModifyTableOps
         results = [apply_operation(model, o, batch_table, where) for o in operation.ops]
         return all(results)
-    handler = _handler(operation)
+    handler = APPLY.handler(operation)
     if handler is None:
         return False
     try:

@@ -1,7 +1,7 @@
 """What each Alembic operation does to a table, in a reviewer's words.
 
-One handler per operation class (looked up along the class's MRO, so subclasses
-such as PostgreSQL's exclude constraint are covered by their base). Raw SQL is
+One handler per operation class, in DESCRIBE (looked up along the class's MRO, so
+subclasses such as PostgreSQL's exclude constraint are covered by their base). Raw SQL is
 read with sqlglot (sqlgen.review.statements), never with patterns.
 """
 
@@ -15,6 +15,7 @@ from alembic.operations import ops
 from sqlalchemy import Column
 
 from sqlgen.internals import BATCH_TEMP_PREFIX
+from sqlgen.operations import OperationTable
 from sqlgen.review.statements import Statement, parse_statements
 
 # Alembic's batch mode on SQLite copies a table through a temporary one (named with
@@ -58,10 +59,9 @@ def changes_of_call(
     """The changes of one invoked operation; `sql` is what it emitted (for raw SQL)."""
     if isinstance(operation, ops.ExecuteSQLOp):
         return changes_of_statements(sql, dialect, "raw SQL", line)
-    for cls in type(operation).__mro__:
-        handler = _HANDLERS.get(cls)
-        if handler is not None:
-            return [_at(found, line) for found in handler(operation)]
+    handler = DESCRIBE.handler(operation)
+    if handler is not None:
+        return [_at(found, line) for found in handler(operation)]
     table = getattr(operation, "table_name", None) or batch_table
     if not table:
         return []  # an operation of a kind unknown here that names no table
@@ -128,17 +128,24 @@ def _columns(names: Iterable[Any]) -> str:
 
 # --- one handler per operation --------------------------------------------------------
 
+_Describe = Callable[[Any], list[Found]]
+# A kind not here is "other operation" on the table it names.
+DESCRIBE = OperationTable[_Describe]("review")
 
+
+@DESCRIBE.register(ops.CreateTableOp)
 def _create_table(op: ops.CreateTableOp) -> list[Found]:
     columns = [c.name for c in op.columns if isinstance(c, Column)]
     detail = f"columns {', '.join(columns)}" if columns else ""
     return [Found(_qualified(op.table_name, op.schema), "table created", detail)]
 
 
+@DESCRIBE.register(ops.DropTableOp)
 def _drop_table(op: ops.DropTableOp) -> list[Found]:
     return [Found(_qualified(op.table_name, op.schema), "table dropped", "")]
 
 
+@DESCRIBE.register(ops.RenameTableOp)
 def _rename_table(op: ops.RenameTableOp) -> list[Found]:
     old = _qualified(op.table_name, op.schema)
     new = _qualified(op.new_table_name, op.schema)
@@ -148,6 +155,7 @@ def _rename_table(op: ops.RenameTableOp) -> list[Found]:
     ]
 
 
+@DESCRIBE.register(ops.AddColumnOp)
 def _add_column(op: ops.AddColumnOp) -> list[Found]:
     column = op.column
     facts = [_text(column.type), "nullable" if column.nullable else "NOT NULL"]
@@ -157,6 +165,7 @@ def _add_column(op: ops.AddColumnOp) -> list[Found]:
     return [Found(_qualified(op.table_name, op.schema), "column added", detail, column=column.name)]
 
 
+@DESCRIBE.register(ops.DropColumnOp)
 def _drop_column(op: ops.DropColumnOp) -> list[Found]:
     table = _qualified(op.table_name, op.schema)
     return [Found(table, "column dropped", op.column_name, column=op.column_name)]
@@ -166,6 +175,7 @@ def _nullability(nullable: bool | None) -> str:
     return "?" if nullable is None else ("nullable" if nullable else "NOT NULL")
 
 
+@DESCRIBE.register(ops.AlterColumnOp)
 def _alter_column(op: ops.AlterColumnOp) -> list[Found]:
     """One change per aspect altered, so that the rollback can pick out type changes."""
     table = _qualified(op.table_name, op.schema)
@@ -189,18 +199,21 @@ def _alter_column(op: ops.AlterColumnOp) -> list[Found]:
     return found or [Found(table, "column altered", name, column=name)]
 
 
+@DESCRIBE.register(ops.CreateIndexOp)
 def _create_index(op: ops.CreateIndexOp) -> list[Found]:
     unique = ", unique" if op.unique else ""
     detail = f"{op.index_name} ({_columns(op.columns)}){unique}"
     return [Found(_qualified(op.table_name, op.schema), "index added", detail)]
 
 
+@DESCRIBE.register(ops.DropIndexOp)
 def _drop_index(op: ops.DropIndexOp) -> list[Found]:
     if not op.table_name:
         return []  # drop_index() without table_name: which table is not known
     return [Found(_qualified(op.table_name, op.schema), "index dropped", f"{op.index_name}")]
 
 
+@DESCRIBE.register(ops.AddConstraintOp)
 def _add_constraint(op: ops.AddConstraintOp) -> list[Found]:
     """A constraint kind without a handler of its own (e.g. PostgreSQL's EXCLUDE)."""
     table = getattr(op, "table_name", None)
@@ -215,16 +228,19 @@ def _add_constraint(op: ops.AddConstraintOp) -> list[Found]:
     return [Found(_qualified(table, getattr(op, "schema", None)), "constraint added", detail)]
 
 
+@DESCRIBE.register(ops.CreatePrimaryKeyOp)
 def _primary_key(op: ops.CreatePrimaryKeyOp) -> list[Found]:
     detail = f"primary key {op.constraint_name} ({_columns(op.columns)})"
     return [Found(_qualified(op.table_name, op.schema), "constraint added", detail)]
 
 
+@DESCRIBE.register(ops.CreateUniqueConstraintOp)
 def _unique(op: ops.CreateUniqueConstraintOp) -> list[Found]:
     detail = f"unique {op.constraint_name} ({_columns(op.columns)})"
     return [Found(_qualified(op.table_name, op.schema), "constraint added", detail)]
 
 
+@DESCRIBE.register(ops.CreateForeignKeyOp)
 def _foreign_key(op: ops.CreateForeignKeyOp) -> list[Found]:
     local = _qualified(op.source_table, op.kw.get("source_schema"))
     remote = _qualified(op.referent_table, op.kw.get("referent_schema"))
@@ -235,46 +251,30 @@ def _foreign_key(op: ops.CreateForeignKeyOp) -> list[Found]:
     return [Found(local, "constraint added", detail)]
 
 
+@DESCRIBE.register(ops.CreateCheckConstraintOp)
 def _check(op: ops.CreateCheckConstraintOp) -> list[Found]:
     detail = f"check {op.constraint_name}: {_text(op.condition)}"
     return [Found(_qualified(op.table_name, op.schema), "constraint added", detail)]
 
 
+@DESCRIBE.register(ops.DropConstraintOp)
 def _drop_constraint(op: ops.DropConstraintOp) -> list[Found]:
     kind = f"{op.constraint_type} " if op.constraint_type else ""
     detail = f"{kind}{op.constraint_name}"
     return [Found(_qualified(op.table_name, op.schema), "constraint dropped", detail)]
 
 
+@DESCRIBE.register(ops.CreateTableCommentOp)
 def _table_comment(op: ops.CreateTableCommentOp) -> list[Found]:
     return [Found(_qualified(op.table_name, op.schema), "comment changed", "set")]
 
 
+@DESCRIBE.register(ops.DropTableCommentOp)
 def _drop_table_comment(op: ops.DropTableCommentOp) -> list[Found]:
     return [Found(_qualified(op.table_name, op.schema), "comment changed", "table dropped")]
 
 
+@DESCRIBE.register(ops.BulkInsertOp)
 def _bulk_insert(op: ops.BulkInsertOp) -> list[Found]:
     table = _qualified(op.table.name, getattr(op.table, "schema", None))
     return [Found(table, "data inserted", f"{len(op.rows)} row(s) (bulk_insert)")]
-
-
-_HANDLERS: dict[type, Callable[[Any], list[Found]]] = {
-    ops.CreateTableOp: _create_table,
-    ops.DropTableOp: _drop_table,
-    ops.RenameTableOp: _rename_table,
-    ops.AddColumnOp: _add_column,
-    ops.DropColumnOp: _drop_column,
-    ops.AlterColumnOp: _alter_column,
-    ops.CreateIndexOp: _create_index,
-    ops.DropIndexOp: _drop_index,
-    ops.CreatePrimaryKeyOp: _primary_key,
-    ops.CreateUniqueConstraintOp: _unique,
-    ops.CreateForeignKeyOp: _foreign_key,
-    ops.CreateCheckConstraintOp: _check,
-    ops.AddConstraintOp: _add_constraint,
-    ops.DropConstraintOp: _drop_constraint,
-    ops.CreateTableCommentOp: _table_comment,
-    ops.DropTableCommentOp: _drop_table_comment,
-    ops.BulkInsertOp: _bulk_insert,
-}
