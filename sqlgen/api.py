@@ -61,7 +61,7 @@ from sqlgen.review import to_markdown as review_markdown
 from sqlgen.runtime.runner import dialect_available
 from sqlgen.snapshot import model_at, schema_script
 from sqlgen.verify.roundtrip import RoundTrip, Rows, Script, Verifier
-from sqlgen.verify.split import split_script
+from sqlgen.verify.split import Unit, split_script
 from sqlgen.verify.targets import NotVerifiable, target_for
 from sqlgen.workspace import (
     Workspace,
@@ -705,11 +705,13 @@ def verify(
     keep: bool = False,
     out: Path | None = None,
     rows: bool = True,
+    sqlite_foreign_keys: bool = True,
 ) -> list[VerifyOutcome]:
     """Write each dialect's scripts, then run upgrade, downgrade, upgrade on an engine.
 
     `rows`: fill the tables before each revision and check them after it
-    (docs/verify.md); False runs on empty tables (--empty)."""
+    (docs/verify.md); False runs on empty tables (--empty). `sqlite_foreign_keys`:
+    SQLite enforces foreign keys (PRAGMA foreign_keys = ON), as most applications run it."""
     databases = engines(workspace)
     if databases:
         raise UsageError(
@@ -724,7 +726,18 @@ def verify(
     try:
         for profile in resolve_dialects(workspace, dialects):
             outcomes.append(
-                _verify_one(workspace, profile, spec, url, keep, folder, workdir, files, rows)
+                _verify_one(
+                    workspace,
+                    profile,
+                    spec,
+                    url,
+                    keep,
+                    folder,
+                    workdir,
+                    files,
+                    rows,
+                    sqlite_foreign_keys,
+                )
             )
     finally:
         # --keep keeps what is there to look at: never an empty scratch folder
@@ -789,6 +802,7 @@ def _verify_one(
     workdir: Path,
     files: Mapping[str, str],
     rows: bool = True,
+    sqlite_foreign_keys: bool = True,
 ) -> VerifyOutcome:
     up = generate(workspace, GenerateRequest("upgrade", spec, [profile.name], out=folder))
     back = GenerateRequest("downgrade", reverse_spec(up.plan), [profile.name], out=folder)
@@ -799,21 +813,25 @@ def _verify_one(
 
     up_name, up_text = _script_text(folder, up, profile.name)
     down_name, down_text = _script_text(folder, down, profile.name)
-    setup = None
-    if up.plan.start:  # bring the scratch database to where the range starts
+    setup: list[Unit] = []  # brings the scratch database to where the range starts
+    if workspace.project.options.baseline:  # the tables there before the first revision
+        baseline = schema_script(model_at(workspace, "base", profile.name))
+        setup += script("(baseline)", baseline).units
+    if up.plan.start:
         base = GenerateRequest(
             "upgrade", f"base:{','.join(up.plan.start)}", [profile.name], write=False
         )
-        setup = script("(setup)", generate(workspace, base).scripts[profile.name].text)
+        setup += script("(setup)", generate(workspace, base).scripts[profile.name].text).units
     trip = RoundTrip(
         script(up_name, up_text),
         script(down_name, down_text),
         up.plan.start,
         up.plan.end,
-        setup,
+        Script("(setup)", setup) if setup else None,
         workspace.project.options.version_table,
         files,
         _row_timelines(workspace, profile, up.plan) if rows else None,
+        sqlite_foreign_keys,
     )
     outcome = VerifyOutcome(profile.name, "not verified", "", scripts=[up_name, down_name])
     try:

@@ -418,7 +418,8 @@ def schema(
 
     The migrations are replayed offline from base and the schema they leave is
     printed as the DDL that builds it, compiled for the dialect: the end state a
-    reviewer can read beside the change scripts. `base` prints an empty schema.
+    reviewer can read beside the change scripts. `base` prints an empty schema, or
+    the project's `baseline` tables.
     Several dialects are written with -o FOLDER.
     """
     if out is not None and file is not None:
@@ -1090,6 +1091,13 @@ def bundle(
     is_flag=True,
     help="Run on empty tables: insert no rows and check none (see docs/verify.md).",
 )
+@click.option(
+    "--sqlite-foreign-keys/--no-sqlite-foreign-keys",
+    default=True,
+    show_default=True,
+    help="On SQLite, enforce foreign keys (PRAGMA foreign_keys = ON) as most applications "
+    "do; --no-sqlite-foreign-keys when yours runs SQLite with them off, its default.",
+)
 @json_option
 @click.pass_obj
 def verify(
@@ -1101,6 +1109,7 @@ def verify(
     keep: bool,
     out: Path | None,
     empty: bool,
+    sqlite_foreign_keys: bool,
     as_json: bool,
     **kw: Any,
 ) -> None:
@@ -1131,7 +1140,16 @@ def verify(
             emit_json([])
         return
     outcomes = state.guard(
-        lambda: api.verify(workspace, spec, names, url, keep, out, rows=not empty)
+        lambda: api.verify(
+            workspace,
+            spec,
+            names,
+            url,
+            keep,
+            out,
+            rows=not empty,
+            sqlite_foreign_keys=sqlite_foreign_keys,
+        )
     )
     if as_json:
         emit_json(

@@ -91,7 +91,7 @@ def _from_env_py(ours: Any, default: Any, env_options: Mapping[str, Any], key: s
     return env_options.get(key, ours) if ours == default else ours
 
 
-def _run_settings(
+def run_settings(
     workspace: Workspace, request: GenerateRequest, environment: Environment | None = None
 ) -> RunSettings:
     """The settings of a run: sqlgen's, then what env.py's configure() set.
@@ -459,7 +459,7 @@ def _targets(
     databases = engines(workspace)
     if not databases:
         return tuple(Target(profile, settings) for profile in requested)
-    own = {e.name: _run_settings(workspace, request, e.environment) for e in databases}
+    own = {e.name: run_settings(workspace, request, e.environment) for e in databases}
     targets: list[Target] = []
     for profile in requested:
         matched = [e for e in databases if e.profile is None or e.profile.name == profile.name]
@@ -482,7 +482,7 @@ def _job(workspace: Workspace, request: GenerateRequest, keep_runs: bool) -> _Jo
         dialect_class(profile)  # a missing dialect package is reported here, not in a worker
     plan = workspace.graph.plan(request.direction, request.spec)
     seed = workspace.graph.history_before(plan)
-    settings = _run_settings(workspace, request)
+    settings = run_settings(workspace, request)
     targets = _targets(workspace, request, requested, settings)
     run_keys: tuple[str, ...] = ()
     digests: dict[str, str] = {}

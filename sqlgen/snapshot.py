@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from sqlgen import __version__
 from sqlgen.dialects import Profile
 from sqlgen.errors import GenerationFailed, SchemaUnknown, UsageError
-from sqlgen.generation import GenerateRequest, run_range
+from sqlgen.generation import GenerateRequest, run_range, run_settings
 from sqlgen.model import SchemaModel, UncertainTable
+from sqlgen.model.tables import expressions_for
 from sqlgen.render.schema import render_schema
-from sqlgen.runtime.runner import build_dialect
+from sqlgen.runtime.runner import build_dialect, seed_baseline
 from sqlgen.workspace import Workspace, resolve_dialects
 
 
@@ -25,13 +26,14 @@ class ModelAt:
     revisions: int  # how many revisions were replayed
     model: SchemaModel
     server_version: tuple[int, ...] | None = None  # the one chosen (default: the profile's)
+    baseline: bool = False  # the project's `baseline` tables were there before base
 
 
 def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
     """The model after upgrading an empty database to `revision` (base: empty)."""
     (profile,) = resolve_dialects(workspace, [dialect])
     if revision == "base":
-        return ModelAt(profile, (), 0, SchemaModel(default_schema=profile.default_schema))
+        return _at_base(workspace, profile)
     request = GenerateRequest("upgrade", f"base:{revision}", [profile.name], write=False)
     ran = run_range(workspace, request)
     if len(ran.runs) != 1:  # env.py migrates several databases of this dialect
@@ -49,7 +51,26 @@ def model_at(workspace: Workspace, revision: str, dialect: str) -> ModelAt:
     key = model.find(ran.settings.version_table, ran.settings.version_table_schema)
     if key is not None:
         model.remove(key)
-    return ModelAt(profile, ran.plan.end, len(ran.plan.steps), model, ran.settings.server_version)
+    return ModelAt(
+        profile,
+        ran.plan.end,
+        len(ran.plan.steps),
+        model,
+        ran.settings.server_version,
+        baseline=ran.settings.baseline is not None,
+    )
+
+
+def _at_base(workspace: Workspace, profile: Profile) -> ModelAt:
+    """Before the first revision: empty, or the project's `baseline` tables."""
+    model = SchemaModel(default_schema=profile.default_schema, naming=profile.constraint_names)
+    if not workspace.project.options.baseline:
+        return ModelAt(profile, (), 0, model)
+    request = GenerateRequest("upgrade", "base", [profile.name], write=False)
+    settings = run_settings(workspace, request)
+    with expressions_for(build_dialect(profile, settings.server_version)):
+        seed_baseline(model, settings.baseline, profile.sqlglot)
+    return ModelAt(profile, (), 0, model, settings.server_version, baseline=True)
 
 
 def unknowns(model: SchemaModel) -> list[str]:
@@ -66,7 +87,8 @@ def schema_script(snapshot: ModelAt) -> str:
     at = ", ".join(snapshot.at) or "base"
     header = [
         f"Schema at {at} for {profile.name} ({profile.description or profile.name}), "
-        f"as {snapshot.revisions} revision(s) leave an empty database",
+        f"as {snapshot.revisions} revision(s) leave "
+        + ("the `baseline` setting's tables" if snapshot.baseline else "an empty database"),
         f"Built offline by sqlgen {__version__} from the migrations; the version table "
         "is not shown.",
     ]

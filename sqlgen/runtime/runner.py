@@ -47,6 +47,7 @@ from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
 from sqlgen.fingerprint import digest_of, file_digest
 from sqlgen.model import SchemaModel, Uncertainty, create_table
 from sqlgen.model.delta import ModelDelta, chained, initial_state
+from sqlgen.model.sql import apply_sql
 from sqlgen.model.tables import expressions_for, from_table
 from sqlgen.render.compile import compile_statement
 from sqlgen.runtime.capture import (
@@ -138,6 +139,19 @@ def _borrow_compilation(family: str, name: str) -> None:
             specs = internals.compiler_specs(construct)
             if specs is not None and family in specs and name not in specs:
                 specs[name] = specs[family]
+
+
+def seed_baseline(model: SchemaModel, baseline: Any, sqlglot_dialect: str) -> None:
+    """Put the tables that exist before the first revision (the `baseline` setting: a
+    .sql file's CREATE statements, or MetaData made with create_all) into the model."""
+    if baseline is None:
+        return
+    if isinstance(baseline, str):
+        apply_sql(model, baseline, sqlglot_dialect, "the baseline")
+        return
+    for metadata in baseline if isinstance(baseline, list | tuple) else [baseline]:
+        for table in metadata.sorted_tables:
+            create_table(model, table)
 
 
 def build_dialect(profile: Profile, server_version: tuple[int, ...] | None = None) -> Dialect:
@@ -282,14 +296,7 @@ class _Run:
         self.pending: list[CachedStep] = []
 
     def _seed_baseline(self, baseline: Any) -> None:
-        if baseline is None:
-            return
-        if isinstance(baseline, str):
-            self.recorder.apply_sql(baseline)
-            return
-        for metadata in baseline if isinstance(baseline, list | tuple) else [baseline]:
-            for table in metadata.sorted_tables:
-                create_table(self.recorder.model, table)
+        seed_baseline(self.recorder.model, baseline, self.profile.sqlglot)
 
     def failure(self, step: StepLike, path: Path, line: int | None, reason: str) -> RevisionFailure:
         return RevisionFailure(self.profile.name, step.revision.revision, path, line, reason)

@@ -114,6 +114,12 @@ class RowPass:
         pending = dict(timeline.changes)
         for revision, group in _groups(units):
             change = pending.pop(revision, None) if revision else None
+            if change is not None and change.reads and not timeline.unknown:
+                # --data-reads=empty rendered it for empty tables: give it empty tables
+                self._empty(change)
+                for unit in group:
+                    run_unit(unit)
+                continue
             if change is not None and not timeline.unknown:
                 self.revisions += 1
                 self._fill(change, timeline, script, group)
@@ -121,6 +127,53 @@ class RowPass:
                 run_unit(unit)
             if change is not None and not timeline.unknown:
                 self._check(change, timeline, script, group)
+
+    def _insert(self, sql: str) -> str | None:
+        """Run sqlgen's INSERT; the engine's error if it refuses it. Within the script's
+        open transaction a savepoint keeps a refusal from aborting it (PostgreSQL); an
+        engine without savepoints (DuckDB) that refuses cannot go on: RowsFailed."""
+        # DuckDB has no savepoints, and a failed statement aborts its transaction
+        duckdb = self.maker.engine == "duckdb"
+        savepoint = not duckdb and self._quietly("SAVEPOINT sqlgen_rows")
+        try:
+            self.session.execute(sql)
+        except Exception as exc:  # the engine's own error, whatever the driver calls it
+            error = f"{type(exc).__name__}: {_one_line(str(exc))}"
+            if savepoint:
+                self._quietly("ROLLBACK TO SAVEPOINT sqlgen_rows")
+            elif duckdb:
+                raise RowsFailed([RowProblem("rows refused", error)]) from exc
+            return error
+        if savepoint:
+            self._quietly("RELEASE SAVEPOINT sqlgen_rows")
+        return None
+
+    def _quietly(self, sql: str) -> bool:
+        """Whether the statement ran (SAVEPOINT outside a transaction is an error on some
+        engines, and needs nothing there: a refused statement aborts nothing)."""
+        try:
+            self.session.execute(sql)
+        except Exception:  # the engine's own error, whatever the driver calls it
+            return False
+        return True
+
+    def _empty(self, change: Change) -> None:
+        """Delete every row before a revision that read data: with --data-reads=empty,
+        its SQL was rendered as if its reads found no rows."""
+        self.note(
+            f"revision {change.revision} reads data at {change.reads[0]}; with "
+            "--data-reads=empty its SQL was rendered for empty tables, so every table was "
+            "emptied before it"
+        )
+        for key in reversed(order(change.before)):  # the tables that refer to others first
+            try:
+                self.session.execute(f"DELETE FROM {self.maker.quote_table(change.before[key])}")
+            except Exception as exc:  # the engine's own error, whatever the driver calls it
+                self.note(
+                    f"table {key[1]}: not emptied ({type(exc).__name__}: {_one_line(str(exc))})"
+                )
+        self.tracked.clear()
+        self.shapes.clear()
 
     def _next(self, table: TableModel) -> int:
         name = table.name.lower()
@@ -164,21 +217,16 @@ class RowPass:
                 del known[-len(made) :]
                 self.note(f"table {table.name}: no rows (a value cannot be written: {exc})")
                 continue
-            try:
-                self.session.execute(sql)
-            except Exception as exc:  # the engine's own error, whatever the driver calls it
-                error = f"{type(exc).__name__}: {_one_line(str(exc))}"
-                raise RowsFailed(
-                    [
-                        RowProblem(
-                            "rows refused",
-                            f"{self._where(change.revision, script, group[0])}: before the "
-                            f"revision runs, table {table.name} refuses rows made from its model "
-                            f"({error}); the table is not what the migrations before it "
-                            f"describe, or sqlgen's rows are wrong ({EMPTY_HINT})",
-                        )
-                    ]
-                ) from exc
+            error = self._insert(sql)
+            if error is not None:
+                # sqlgen's rows, not the migration, are in question: say so, and go on
+                # without them (the revision still runs, on the rows the table has)
+                del known[-len(made) :]
+                self.note(
+                    f"table {table.name}: rows refused before revision {change.revision} "
+                    f"({error}); its rows are not checked there"
+                )
+                continue
             self.inserted += len(made)
             self.filled.add(table.name.lower())
 
@@ -267,8 +315,9 @@ class RowPass:
             raise RowsFailed(problems)
         rebuilt = {_bare(m.group(1)) for m in map(_DROPPED.match, (u.sql for u in group)) if m}
         old = {new: key for key, new in change.table_renames.items()}
-        for key in sorted(change.changed, key=lambda k: (k[0] or "", k[1])):
-            if key not in change.after or key in timeline.skipped:
+        # parents first: a probe row can then refer to the probe row of its parent
+        for key in order({k: change.after[k] for k in change.changed if k in change.after}):
+            if key in timeline.skipped:
                 continue
             table, before = change.after[key], change.before.get(old.get(key, key))
             # defaults can break where the table is made, its columns change, or it is rebuilt
@@ -281,19 +330,21 @@ class RowPass:
         before: TableModel | None,
         rows: Sequence[Row],
         renames: Mapping[str, str],
-    ) -> tuple[list[str], list[str]]:
-        """The columns that identify the tracked rows, and the ones whose values are compared."""
+    ) -> tuple[list[str], list[str], list[str]]:
+        """The columns that identify the tracked rows, the ones whose values are compared,
+        and the ones the revision gave another type: their values may read back otherwise
+        now (a datetime cast to an integer), so they are read again, not compared."""
         back = {new: old for old, new in renames.items()}
         stable: list[str] = []
+        retyped: list[str] = []
         for column in table.columns:
-            kind = kind_of(column.type)
-            if kind not in _STABLE:
-                continue
             if before is not None:
                 old = before.column(back.get(column.name, column.name))
-                if old is not None and old.type_text != column.type_text:
-                    continue  # its values may read back otherwise now
-            stable.append(column.name)
+                if old is not None and self.maker.type_sql(old) != self.maker.type_sql(column):
+                    retyped.append(column.name)
+                    continue
+            if kind_of(column.type) in _STABLE:
+                stable.append(column.name)
         keys = [c.name for c in table.columns if kind_of(c.type) in _KEYS and c.name in stable]
         sets = [table.primary_key.columns] if table.primary_key else []
         sets += [u.columns for u in table.uniques]
@@ -301,9 +352,9 @@ class RowPass:
             if columns and all(
                 c in keys and all(row.get(c) is not None for row in rows) for c in columns
             ):
-                return list(columns), stable
+                return list(columns), stable, retyped
         everywhere = [c for c in keys if all(c in row for row in rows)]
-        return everywhere, stable
+        return everywhere, stable, retyped
 
     def _compare(
         self,
@@ -316,18 +367,23 @@ class RowPass:
         script: str,
         group: Sequence[Unit],
     ) -> RowProblem | None:
-        identity, stable = self._columns(
+        identity, stable, retyped = self._columns(
             table, before, rows, change.column_renames.get(table.key, {})
         )
         if not identity:
+            for row in rows:  # their values cannot be read again: forget them
+                for name in retyped:
+                    row.pop(name, None)
             return None
         compared = [c for c in stable if c not in identity]
-        names = identity + compared
+        names = identity + compared + retyped
         listed = ", ".join(self.maker.quote(c) for c in names)
         found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        again: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # the retyped columns' values
         for values in self.session.query(f"SELECT {listed} FROM {self.maker.quote_table(table)}"):
-            canon = tuple(canonical(v) for v in values)
+            canon = tuple(canonical(v) for v in values[: len(identity) + len(compared)])
             found.setdefault(canon[: len(identity)], canon[len(identity) :])
+            again.setdefault(canon[: len(identity)], tuple(values[len(identity) + len(compared) :]))
         lost: list[Row] = []
         differ: list[str] = []
         kept: list[Row] = []
@@ -337,6 +393,8 @@ class RowPass:
                 lost.append(row)
                 continue
             kept.append(row)
+            for name, now in zip(retyped, again[key], strict=True):
+                row[name] = now
             for name, now in zip(compared, found[key], strict=True):
                 if name not in row:
                     continue
@@ -424,8 +482,11 @@ class RowPass:
         script: str,
         group: Sequence[Unit],
     ) -> None:
+        referring = {c for fk in table.foreign_keys for c in fk.columns}
         defaulted = [
-            c.name for c in table.columns if c.server_default is not None and c.computed is None
+            c.name
+            for c in table.columns
+            if c.server_default is not None and c.computed is None and c.name not in referring
         ]
         if not defaulted:
             return
@@ -462,9 +523,17 @@ class RowPass:
         self.probes += 1
         self.tracked.setdefault(table.key, []).append(row)
 
-    def hint(self, unit: Unit) -> str:
+    def hint(self, unit: Unit, error: BaseException) -> str:
         """What a statement that failed with rows in the tables likely needs."""
         sql = " ".join(unit.sql.split())
+        if _DROPPED.match(sql) and "FOREIGN KEY constraint failed" in str(error):
+            return (
+                "; rows sqlgen inserted into tables that refer to it block the DROP TABLE "
+                "of this SQLite batch rebuild while PRAGMA foreign_keys is on: run the "
+                "script with foreign keys off, as Alembic's batch mode requires "
+                "(`sqlgen verify --no-sqlite-foreign-keys` when your application runs "
+                f"SQLite without them; {EMPTY_HINT})"
+            )
         adds = re.search(
             r"\bADD\b(?!\s+(CONSTRAINT|INDEX|PRIMARY|UNIQUE|FOREIGN|CHECK)\b)", sql, re.I
         )

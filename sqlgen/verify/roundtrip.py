@@ -52,6 +52,7 @@ class RoundTrip:
     version_table: str = "alembic_version"
     revision_files: Mapping[str, str] = field(default_factory=dict)  # id -> migration file
     rows: Rows | None = None  # None: on empty tables (--empty)
+    sqlite_foreign_keys: bool = True  # PRAGMA foreign_keys = ON, as applications run SQLite
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ class Verifier:
                 f"only; {engine.dialect.name} was verified on empty tables"
             )
             return
-        if engine.dialect.name == "sqlite":
-            # as applications run SQLite: foreign keys enforced, ON DELETE actions on
+        if engine.dialect.name == "sqlite" and self.trip.sqlite_foreign_keys:
+            # as most applications run SQLite: foreign keys enforced, ON DELETE actions on
             session.execute("PRAGMA foreign_keys = ON")
         self.rows = RowPass(
             RowMaker(engine.dialect, self.dialect), session, self.trip.revision_files
@@ -236,7 +237,11 @@ class Verifier:
             revision = f"revision {unit.revision}" if unit.revision else "the script"
             where = trip.revision_files.get(unit.revision or "", "")
             error = " ".join(str(failed.error).split())
-            hint = self.rows.hint(unit) if self.rows is not None and self.rows.inserted else ""
+            hint = (
+                self.rows.hint(unit, failed.error)
+                if self.rows is not None and self.rows.inserted
+                else ""
+            )
             self.problems.append(
                 Problem(
                     "statement failed",

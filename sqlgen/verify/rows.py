@@ -56,8 +56,19 @@ class NoRow(Exception):
     """No further row fits now (unique values used up, no parent row yet)."""
 
 
+def stored(type_: Any, dialect: Any = None) -> Any:
+    """The type the database stores: a project's TypeDecorator (Airflow's UtcDateTime)
+    is written as the type it stores on `dialect` (Airflow's ExtendedJSON is JSONB on
+    PostgreSQL, TEXT elsewhere), bypassing conversions meant for its own objects."""
+    while isinstance(type_, sqltypes.TypeDecorator):
+        chosen = type_.load_dialect_impl(dialect) if dialect is not None else type_
+        type_ = type_.impl_instance if chosen is type_ else chosen
+    return type_
+
+
 def kind_of(type_: Any) -> str | None:
     """What kind of value a column of this type takes; None: one sqlgen cannot write."""
+    type_ = stored(type_)
     if isinstance(type_, sqltypes.Boolean):
         return "bool"
     if isinstance(type_, sqltypes.Enum):
@@ -137,6 +148,7 @@ def value(kind: str, type_: Any, n: int, engine: str, key: bool = True) -> Any:
     `key`: the column is part of a key (primary or unique): its numbers count down from
     near the type's maximum, clear of the small ones migrations insert themselves.
     Other numbers are n itself: distinct, and small as most data (and checks) expect."""
+    type_ = stored(type_)
     if kind == "bool":
         return n % 2 == 0
     if kind == "enum":
@@ -268,6 +280,7 @@ class RowMaker:
         """The value as a SQL literal of the engine; ValueError when it has none."""
         if value is None:
             return "NULL"
+        type_ = stored(type_, self.dialect)
         if kind_of(type_) == "json":
             type_, value = sqltypes.String(), json.dumps(value, sort_keys=True)
         try:
@@ -277,6 +290,13 @@ class RowMaker:
             return str(processor(value))
         except Exception as exc:  # a type's processor may raise anything on a value
             raise ValueError(str(exc)) from exc
+
+    def type_sql(self, column: ColumnModel) -> str:
+        """The column's type as the engine names it (Integer and a reflected INTEGER alike)."""
+        try:
+            return str(column.type.compile(dialect=self.dialect))
+        except Exception:  # a type this engine cannot compile: compare its description
+            return column.type_text
 
     def insert_sql(self, table: TableModel, rows: Sequence[Row]) -> str:
         """One INSERT for rows that all name the same columns."""
@@ -311,13 +331,16 @@ class RowMaker:
         written: list[ColumnModel] = []
         kinds: dict[str, str] = {}
         omitted_nullable: set[str] = set()
+        # a probe writes a foreign key's columns all the same: left to its default, a key
+        # column would refer to a parent row sqlgen cannot choose
+        referring = {c for fk in table.foreign_keys for c in fk.columns}
         for column in table.columns:
             always = dict(column.identity or ()).get("always", False)
             if column.computed is not None or always:
                 continue
-            if probe and column.server_default is not None:
+            if probe and column.server_default is not None and column.name not in referring:
                 continue
-            kind = kind_of(column.type)
+            kind = kind_of(stored(column.type, self.dialect))
             if kind is None or not self._can_write(column, kind):
                 if column.nullable or column.server_default is not None:
                     omitted_nullable.add(column.name)
@@ -362,22 +385,27 @@ class RowMaker:
 
         Raises CannotFill (the table cannot be filled as it is) or NoRow (not now)."""
         plan = self.plan(table, probe)
-        full = n % 2 == 0
         row: Row = {}
         for column in plan.columns:
             kind = plan.kinds[column.name]
-            if column.nullable and (not full or few_values(kind)):
+            # a value in every nullable column, each distinct: NULLs the schema allows but
+            # the application never writes would fail statements that rightly expect values
+            # (SET NOT NULL after a backfill). Booleans and enums have too few values to stay
+            # distinct for a unique index added later: they stay NULL
+            if column.nullable and few_values(kind):
                 row[column.name] = None
                 continue
             made = value(kind, column.type, n, self.engine, column.name in plan.keys)
             if made is None:
                 raise NoRow(f"no distinct value left for column {column.name}")
             row[column.name] = made
-        fixed = self._refer(table, row, n, tables, rows, full)
+        fixed = self._refer(table, row, n, tables, rows)
         self._satisfy(table, plan, row, n, fixed)
         used = rows.get(table.key, ())
-        for columns in plan.uniques:
-            if any(row.get(c) is None for c in columns):
+        for key in plan.uniques:
+            # a probe's defaulted columns take values it cannot know: the others must differ
+            columns = [c for c in key if c in row] if probe else list(key)
+            if not columns or any(row.get(c) is None for c in columns):
                 continue
             mine = tuple(canonical(row.get(c)) for c in columns)
             if any(
@@ -395,18 +423,21 @@ class RowMaker:
         n: int,
         tables: Mapping[TableKey, TableModel],
         rows: Mapping[TableKey, Sequence[Row]],
-        full: bool,
     ) -> set[str]:
         """Give each foreign key a parent's key (or NULL); the columns it set."""
         fixed: set[str] = set()
-        for fk in table.foreign_keys:
+        # keys sharing columns (a child of task_instance and of dag_run) must agree: the
+        # widest goes first and the others take a parent that matches what it set
+        for fk in sorted(table.foreign_keys, key=lambda fk: -len(fk.columns)):
             columns = [c for c in fk.columns if c in row]
             if len(columns) != len(fk.columns):
                 continue  # a key column left out: nothing to give
             nullable = all((col := table.column(c)) is not None and col.nullable for c in columns)
             parent = _find(tables, fk.referred_schema, fk.referred_table)
+            pairs = list(zip(columns, fk.referred_columns, strict=True))
+            shared = [(c, r) for c, r in pairs if c in fixed]
             fixed.update(columns)
-            if parent == table.key or (nullable and not full):
+            if parent == table.key:
                 if nullable:
                     for c in columns:
                         row[c] = None
@@ -418,7 +449,10 @@ class RowMaker:
                 raise CannotFill(f"foreign key {fk.name or columns} refers to its own table")
             known = rows.get(parent, ()) if parent is not None else ()
             candidates = [
-                r for r in known if all(r.get(c) is not None for c in fk.referred_columns)
+                r
+                for r in known
+                if all(r.get(c) is not None for c in fk.referred_columns)
+                and all(canonical(r[p]) == canonical(row[c]) for c, p in shared)
             ]
             if not candidates:
                 if nullable:

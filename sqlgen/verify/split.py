@@ -61,13 +61,30 @@ def _by_semicolon(script: str, dialect: str) -> list[tuple[str, int]]:
     tokens: list[Any] = list(Dialect.get_or_raise(dialect).tokenize(script))
     pieces: list[tuple[str, int]] = []
     start = 0
+    statement: list[str] = []  # the words of the statement so far
+    depth = 0  # BEGIN/CASE ... END blocks open in a trigger body
     for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            end = token.end + 1
-            pieces.append((script[start:end], script.count("\n", 0, start) + 1))
-            start = end
+        word = token.text.upper()
+        if token.token_type != TokenType.SEMICOLON:
+            statement.append(word)
+            if _is_trigger(statement):  # its body's `;` end its statements, not it
+                depth += word in ("BEGIN", "CASE")
+                depth -= word == "END" and depth > 0
+            continue
+        if depth:
+            continue
+        end = token.end + 1
+        pieces.append((script[start:end], script.count("\n", 0, start) + 1))
+        start, statement = end, []
     pieces.append((script[start:], script.count("\n", 0, start) + 1))
     return pieces
+
+
+def _is_trigger(words: list[str]) -> bool:
+    """Whether the statement begun with these words is a CREATE TRIGGER, as SQLite's
+    and MySQL's clients see one: its BEGIN ... END body holds semicolons."""
+    head = [w for w in words[:4] if w not in ("TEMP", "TEMPORARY", "OR", "REPLACE")]
+    return head[:2] == ["CREATE", "TRIGGER"]
 
 
 def split_script(script: str, dialect: str, batch_separator: str) -> list[Unit]:
@@ -90,6 +107,6 @@ def split_script(script: str, dialect: str, batch_separator: str) -> list[Unit]:
                 continue
             body.append(raw)
         sql = "\n".join(body).strip()
-        if sql and not _is_blank(sql):
+        if sql.strip(";").strip() and not _is_blank(sql):  # `;;`: an empty statement
             units.append(Unit(sql, line, revision))
     return units

@@ -29,6 +29,8 @@ class Change:
     table_renames: Mapping[TableKey, TableKey]  # before -> after
     column_renames: Mapping[TableKey, Mapping[str, str]]  # after key -> {old: new}
     written: frozenset[str]  # lower-cased names of tables its SQL deletes/updates; ALL
+    # its data reads, answered with no rows (--data-reads=empty): "line N (SELECT ...)"
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,5 +209,6 @@ def build(run: DialectRun, version_table: str) -> Timeline:
             renamed,
             _renamed_columns(capture, end, before, after, renamed),
             frozenset(written_tables(statements)),
+            tuple(f"line {r.line} ({r.summary(60)})" for r in capture.reads),
         )
     return Timeline(changes, skipped)
