@@ -59,6 +59,8 @@ class Project:
     versions: str
     dialects: tuple[str, ...]
     env: dict[str, str] = field(default_factory=dict)
+    # extra `sqlgen verify` arguments: how the project runs its engines
+    verify: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -84,6 +86,7 @@ def load_projects(path: Path = PROJECTS_FILE) -> list[Project]:
                 versions=spec["versions"],
                 dialects=tuple(spec["dialects"]),
                 env=dict(spec.get("env", {})),
+                verify=tuple(spec.get("verify", ())),
             )
         )
     return projects

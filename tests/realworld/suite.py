@@ -366,7 +366,7 @@ def _verify(plan: Plan, project: Project, harness: Path, dialect: str, mode: str
     folder = plan.work / project.name / f"verify-{dialect}"
     folder.mkdir(parents=True, exist_ok=True)
     argv = [*_sqlgen_command(), "--project", harness, "verify", "base:heads", "-d", dialect]
-    argv += ["-o", folder / "scripts"]
+    argv += ["-o", folder / "scripts", *project.verify]
     code, stderr, _ = _run(argv, env, harness, folder / "stdout", VERIFY_TIMEOUT)
     (folder / "stderr").write_text(stderr, encoding="utf-8")
     suffix = " (empty mode)" if mode == "empty" else ""
