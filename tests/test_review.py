@@ -16,7 +16,9 @@ from sqlgen.dialects import load_profiles
 from sqlgen.graph import Plan
 from sqlgen.render.script import Header, render
 from sqlgen.review import SECTIONS, Review, build_review, section_id, to_html, to_markdown
+from sqlgen.review.blocks import Table
 from sqlgen.review.html import highlight_sql
+from sqlgen.review.rows import layout
 from sqlgen.runtime.runner import RunSettings, run_dialect
 
 from .projects import line_of, make_project, revision_source
@@ -264,6 +266,27 @@ def test_review_is_deterministic(example_dir: Path, shop: Captured) -> None:
     assert again.review == shop.review
     assert to_markdown(again.review) == to_markdown(shop.review)
     assert to_html(again.review, again.scripts) == to_html(shop.review, shop.scripts)
+
+
+# --- the layout both formats write ----------------------------------------------------
+
+
+def test_both_formats_write_the_rows_of_one_layout(shop: Captured) -> None:
+    document = layout(shop.review)
+    assert [section.title for section in document.sections] == list(SECTIONS)
+    tables = [b for s in document.sections for b in s.blocks if isinstance(b, Table)]
+    # a header, the rows and any total row: in REVIEW.md and REVIEW.html alike
+    shown = sum(1 + len(t.rows) + (t.total is not None) for t in tables)
+    markdown = to_markdown(shop.review).splitlines()
+    assert len([line for line in markdown if line.startswith("| ")]) == shown
+    assert len(Page(to_html(shop.review, shop.scripts)).rows) == shown
+
+
+def test_html_links_each_checksummed_script_to_it(shop: Captured) -> None:
+    page = to_html(shop.review, shop.scripts)
+    for n, path in enumerate(sorted(shop.scripts), 1):
+        assert f'<a href="#script-{n}"><code>{path}</code></a>' in page
+        assert f'<details open id="script-{n}">' in page
 
 
 # --- REVIEW.md ----------------------------------------------------------------------------

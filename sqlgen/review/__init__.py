@@ -7,7 +7,8 @@ to_markdown(review); to_html(review, scripts)
 
 from sqlgen.review.html import to_html
 from sqlgen.review.markdown import to_markdown
-from sqlgen.review.model import SECTIONS, FindingLike, Review, build_review, section_id
+from sqlgen.review.model import FindingLike, Review, build_review
+from sqlgen.review.rows import SECTIONS, section_id
 
 __all__ = [
     "SECTIONS",

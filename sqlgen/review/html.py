@@ -2,13 +2,13 @@
 
 Inline CSS only, no scripts and nothing fetched (a Content-Security-Policy says
 so to the browser too), so it opens offline and can be attached to a ticket.
-SQL is highlighted here, by tokenizing it with sqlglot; every piece of text,
-from the SQL or anywhere else, goes through html.escape.
+SQL is highlighted here, by tokenizing it with sqlglot; every piece of text but
+sqlgen's own fixed wording, from the SQL or anywhere else, goes through html.escape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from functools import cache
 from html import escape
 from typing import Any
@@ -16,18 +16,9 @@ from typing import Any
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokenizer_core import Token, TokenType
 
-from sqlgen.review.model import (
-    ROLLBACK_EFFECTS,
-    SECTIONS,
-    Change,
-    Finding,
-    Review,
-    RevisionFlags,
-    TableShape,
-    ids_text,
-    section_id,
-    where,
-)
+from sqlgen.review import blocks
+from sqlgen.review.model import Review
+from sqlgen.review.rows import layout, section_id
 
 SCRIPTS_TITLE = "SQL scripts"
 
@@ -67,10 +58,14 @@ _POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 def to_html(review: Review, scripts: Mapping[str, str]) -> str:
     """The page; `scripts` maps each SQL file's path to its text."""
+    document = layout(review)
     anchors = {path: f"script-{n}" for n, path in enumerate(sorted(scripts), 1)}
-    sections = [(title, _SECTIONS[title](review, anchors)) for title in SECTIONS]
+    sections = [
+        (section.title, "\n".join(_block(block, anchors) for block in section.blocks))
+        for section in document.sections
+    ]
     sections.append((SCRIPTS_TITLE, _scripts(review, scripts, anchors)))
-    title = f"Change review: {review.range.requested}"
+    title = _inlines(document.title, anchors)
     nav = "".join(
         f'<li><a href="#{section_id(name)}">{escape(name)}</a></li>' for name, _ in sections
     )
@@ -81,12 +76,12 @@ def to_html(review: Review, scripts: Mapping[str, str]) -> str:
         '<meta charset="utf-8">',
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title>",
+        f"<title>{title}</title>",
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
         "<main>",
-        f"<h1>{escape(title)}</h1>",
+        f"<h1>{title}</h1>",
         f"<nav><ul>{nav}</ul></nav>",
     ]
     for name, body in sections:
@@ -97,109 +92,74 @@ def to_html(review: Review, scripts: Mapping[str, str]) -> str:
     return "\n".join(parts) + "\n"
 
 
-# --- HTML pieces ----------------------------------------------------------------------
+# --- inline pieces ----------------------------------------------------------------------
 
 
 def _code(text: str) -> str:
     return f"<code>{escape(text)}</code>"
 
 
-def _p(html: str) -> str:
-    return f"<p>{html}</p>"
+# A line number stays in the background; the only dialects a change happens in stand out.
+_ASIDE_CLASSES: dict[blocks.AsideKind, str] = {"line": "muted", "dialects": "only"}
 
 
-def _table(
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    numeric: Iterable[int] = (),
-    total: Sequence[str] | None = None,
-) -> str:
-    """A table of cells that are HTML already; columns in `numeric` align right."""
-    right = set(numeric)
+def _inline(piece: blocks.Inline, anchors: Mapping[str, str]) -> str:
+    """`anchors`: the id of each script the page shows, by path, to link files to."""
+    match piece:
+        case str():
+            return piece
+        case blocks.Text(value) | blocks.Term(value):
+            return escape(value)
+        case blocks.Code(value):
+            return _code(value)
+        case blocks.FileRef(path):
+            anchor = anchors.get(path)
+            return f'<a href="#{anchor}">{_code(path)}</a>' if anchor else _code(path)
+        case blocks.Severity(value):
+            return f'<span class="sev-{escape(value)}">{escape(value)}</span>'
+        case blocks.Aside(text, kind):
+            return f'<span class="{_ASIDE_CLASSES[kind]}">{escape(text)}</span>'
+        case blocks.Break():
+            return "<br>"
 
-    def row(cells: Sequence[str], css: str = "") -> str:
+
+def _inlines(pieces: blocks.Inlines, anchors: Mapping[str, str]) -> str:
+    return "".join(_inline(piece, anchors) for piece in pieces)
+
+
+# --- blocks -----------------------------------------------------------------------------
+
+
+def _table(table: blocks.Table, anchors: Mapping[str, str]) -> str:
+    """Columns of numbers align right; a total row goes in the table's foot."""
+
+    def row(cells: blocks.Cells, css: str = "") -> str:
         tds = "".join(
-            f'<td class="n">{cell}</td>' if i in right else f"<td>{cell}</td>"
-            for i, cell in enumerate(cells)
+            f'<td class="n">{html}</td>' if i in table.numeric else f"<td>{html}</td>"
+            for i, html in enumerate(_inlines(cell, anchors) for cell in cells)
         )
         return f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>"
 
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{escape(h)}</th>" for h in table.headers)
     lines = ["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>"]
-    lines += [row(cells) for cells in rows]
+    lines += [row(cells) for cells in table.rows]
     lines.append("</tbody>")
-    if total is not None:
-        lines.append(f"<tfoot>{row(total, 'total')}</tfoot>")
+    if table.total is not None:
+        lines.append(f"<tfoot>{row(table.total, 'total')}</tfoot>")
     lines.append("</table>")
     return "\n".join(lines)
 
 
-def _only(change: Change) -> str:
-    if not change.only_in:
-        return ""
-    return f' <span class="only">({escape(", ".join(change.only_in))} only)</span>'
-
-
-def _line(line: int | None) -> str:
-    return f' <span class="muted">(line {line})</span>' if line is not None else ""
-
-
-# --- the sections ---------------------------------------------------------------------
-
-
-def _range(review: Review, anchors: Mapping[str, str]) -> str:
-    r = review.range
-    dialects = ", ".join(f"{escape(d.name)} ({escape(d.description)})" for d in review.dialects)
-    items = [
-        ("Requested", _code(r.requested)),
-        ("From", _code(ids_text(r.start))),
-        ("To", _code(ids_text(r.end))),
-        ("Revisions", str(len(review.revisions))),
-        ("Dialects", dialects or "none"),
-    ]
-    return "<ul>" + "".join(f"<li>{name}: {value}</li>" for name, value in items) + "</ul>"
-
-
-def _revisions(review: Review, anchors: Mapping[str, str]) -> str:
-    if not review.revisions:
-        return _p("No revisions.")
-    rows = [
-        [str(n), _code(r.revision), escape(r.message), _code(r.path)]
-        for n, r in enumerate(review.revisions, 1)
-    ]
-    return _table(["#", "Revision", "Message", "File"], rows, numeric=[0])
-
-
-def _tables(review: Review, anchors: Mapping[str, str]) -> str:
-    if not review.tables:
-        return _p("No table is touched.")
-    sqlglot_of = {d.name: d.sqlglot for d in review.dialects}
-    blocks = []
-    for table in review.tables:
-        items = []
-        for revision in table.revisions:
-            changes = "".join(
-                f"<li>{escape(c.summary)}{_line(c.line)}{_only(c)}</li>"
-                for c in table.changes
-                if c.revision == revision
-            )
-            message = escape(review.message_of(revision))
-            items.append(f"<li>{_code(revision)} {message}<ul>{changes}</ul></li>")
-        blocks.append(f"<h3>{_code(table.name)}</h3>\n<ul>{''.join(items)}</ul>")
-        if table.shape is not None:
-            blocks.append(_shape(table.shape, sqlglot_of.get(table.shape.dialect)))
-    return "\n".join(blocks)
-
-
-def _shape(shape: TableShape, dialect: str | None) -> str:
+def _shape(block: blocks.Shape) -> str:
     """The table before and after the range, side by side in one collapsed block."""
 
     def shown(when: str, ddl: str | None, absent: str) -> str:
         if ddl is None:
             return f"<p>{escape(when)}: {escape(absent)}</p>"
-        code = highlight_sql(ddl, dialect)
+        code = highlight_sql(ddl, block.sqlglot)
         return f'<p>{escape(when)}:</p><pre class="sql"><code>{code}</code></pre>'
 
+    shape = block.shape
     return (
         f"<details><summary>Before and after the range "
         f'<span class="muted">({escape(shape.dialect)})</span></summary>\n'
@@ -209,139 +169,48 @@ def _shape(shape: TableShape, dialect: str | None) -> str:
     )
 
 
-def _statements(review: Review, anchors: Mapping[str, str]) -> str:
-    if not review.statements:
-        return _p("No statements were captured.")
-    columns = review.statements
-    headers = ["Kind"] + [f"{s.dialect} {s.direction}" for s in columns]
-    rows = [
-        [escape(kind)] + [str(s.count(kind)) for s in columns] for kind in review.statement_kinds()
-    ]
-    total = ["Total"] + [str(s.total) for s in columns]
-    table = _table(headers, rows, numeric=range(1, len(headers)), total=total)
-    note = "Version-table bookkeeping and transaction framing are not counted."
-    return table + "\n" + _p(note)
+def _bullets(bullets: blocks.Bullets, anchors: Mapping[str, str]) -> str:
+    items = []
+    for item in bullets.items:
+        nested = "".join(f"<li>{_inlines(child, anchors)}</li>" for child in item.children)
+        inner = f"<ul>{nested}</ul>" if item.children else ""
+        items.append(f"<li>{_inlines(item.inlines, anchors)}{inner}</li>")
+    return f"<ul>{''.join(items)}</ul>"
 
 
-def _finding_rows(findings: Sequence[Finding]) -> list[list[str]]:
-    return [
-        [
-            f'<span class="sev-{escape(f.severity)}">{escape(f.severity)}</span>',
-            _code(f.rule),
-            _code(where(f.path, f.line)) if f.path else "",
-            escape(f.dialect or ""),
-            escape(f.direction or ""),
-            _code(f.revision) if f.revision else "",
-            escape(f.message),
-        ]
-        for f in findings
-    ]
+def _block(block: blocks.Block, anchors: Mapping[str, str]) -> str:
+    match block:
+        case blocks.Paragraph(inlines):
+            return f"<p>{_inlines(inlines, anchors)}</p>"
+        case blocks.Heading(inlines):
+            return f"<h3>{_inlines(inlines, anchors)}</h3>"
+        case blocks.Bullets():
+            return _bullets(block, anchors)
+        case blocks.Table():
+            return _table(block, anchors)
+        case blocks.Shape():
+            return _shape(block)
 
 
-def _findings(review: Review, anchors: Mapping[str, str]) -> str:
-    findings = review.findings
-    counts = ", ".join(f"{n} {escape(severity)}" for severity, n in findings.counts)
-    blocks = [_p(f"Findings: {counts}; {len(findings.suppressed)} suppressed.")]
-    headers = ["Severity", "Rule", "Where", "Dialect", "Direction", "Revision", "Message"]
-    if findings.active:
-        blocks.append(_table(headers, _finding_rows(findings.active)))
-    if findings.suppressed:
-        blocks += ["<h3>Suppressed</h3>", _table(headers, _finding_rows(findings.suppressed))]
-    return "\n".join(blocks)
-
-
-def _rollback(review: Review, anchors: Mapping[str, str]) -> str:
-    rollback = review.rollback
-    if not rollback.captured:
-        return _p("No downgrade was captured for this range.")
-    if not rollback.losses:
-        return _p("The downgrade drops no table or column and deletes no data.")
-
-    def names(values: Sequence[str]) -> str:
-        return ", ".join(_code(v) for v in values) or "none"
-
-    summary = (
-        f"<ul><li>Tables dropped: {names(rollback.dropped_tables)}</li>"
-        f"<li>Columns dropped: {names(rollback.dropped_columns)}</li>"
-        f"<li>Data deleted from: {names(rollback.data_deleted_from)}</li></ul>"
-    )
-    rows = [
-        [
-            _code(c.revision),
-            str(c.line or ""),
-            _code(c.table),
-            escape(c.summary) + _only(c),
-            escape(ROLLBACK_EFFECTS[c.kind]),
-        ]
-        for c in rollback.losses
-    ]
-    table = _table(["Revision", "Line", "Table", "Change", "Effect"], rows, numeric=[1])
-    return "\n".join([_p("What the downgrade destroys, in the order it runs:"), summary, table])
-
-
-def _flag_cells(flag: RevisionFlags) -> list[str]:
-    reads = "<br>".join(
-        (f"line {r.line}: " if r.line else "") + f"{escape(r.what)} {_code(r.sql)}"
-        for r in flag.reads
-    )
-    return [
-        escape(flag.dialect),
-        escape(flag.direction),
-        _code(flag.revision),
-        _code(flag.override) if flag.override else "",
-        reads,
-        escape(flag.failure or ""),
-    ]
-
-
-def _flags(review: Review, anchors: Mapping[str, str]) -> str:
-    if not review.flags:
-        return _p("None: every revision's SQL comes from its migration, which reads no data.")
-    headers = ["Dialect", "Direction", "Revision", "Override", "Data reads (no rows)", "Failure"]
-    return _table(headers, [_flag_cells(flag) for flag in review.flags])
-
-
-def _checksums(review: Review, anchors: Mapping[str, str]) -> str:
-    def file(path: str) -> str:
-        anchor = anchors.get(path)
-        return f'<a href="#{anchor}">{_code(path)}</a>' if anchor else _code(path)
-
-    rows = [[file(path), _code(digest)] for path, digest in review.checksums]
-    blocks = [_table(["File", "SHA-256"], rows) if rows else _p("No files.")]
-    if review.generator:
-        versions = [[escape(name), _code(version)] for name, version in review.generator]
-        blocks += ["<h3>Generator</h3>", _table(["Component", "Version"], versions)]
-    return "\n".join(blocks)
+# --- the SQL scripts, shown in full (HTML only) ---------------------------------------
 
 
 def _scripts(review: Review, scripts: Mapping[str, str], anchors: Mapping[str, str]) -> str:
     if not scripts:
-        return _p("No SQL scripts were given.")
+        return "<p>No SQL scripts were given.</p>"
     sqlglot_of = {d.name: d.sqlglot for d in review.dialects}
-    blocks = []
+    shown = []
     for path in sorted(scripts):
         text = scripts[path]
         # Scripts live under a folder named after their dialect: postgresql/upgrade-....sql
         dialect = sqlglot_of.get(path.split("/", 1)[0])
         lines = len(text.splitlines())
-        blocks.append(
+        shown.append(
             f'<details open id="{anchors[path]}"><summary>{_code(path)} '
             f'<span class="muted">({lines} lines)</span></summary>\n'
             f'<pre class="sql"><code>{highlight_sql(text, dialect)}</code></pre></details>'
         )
-    return "\n".join(blocks)
-
-
-_SECTIONS: dict[str, Callable[[Review, Mapping[str, str]], str]] = {
-    "Range": _range,
-    "Revisions": _revisions,
-    "Tables touched": _tables,
-    "Statements": _statements,
-    "Lint findings": _findings,
-    "Rollback": _rollback,
-    "Overrides and data reads": _flags,
-    "Checksums": _checksums,
-}
+    return "\n".join(shown)
 
 
 # --- SQL highlighting -----------------------------------------------------------------

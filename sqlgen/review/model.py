@@ -1,7 +1,8 @@
 """The change-ticket review as plain data, derived from captured runs.
 
-Everything a reviewer signs off on, in a fixed order, so that the Markdown and
-HTML renderers only format it. Two sources, each used for what it knows best:
+Everything a reviewer signs off on, in a fixed order; sqlgen.review.rows lays it
+out in sections for REVIEW.md and REVIEW.html. Two sources, each used for what it
+knows best:
 
 - the Alembic operations a revision invoked (OperationCall) say what the author
   asked for: tables created, columns renamed, rows bulk-inserted. They give the
@@ -26,35 +27,9 @@ from sqlgen.render.schema import render_statements, table_statements
 from sqlgen.review.operations import Found, changes_of_call, changes_of_statements
 from sqlgen.review.statements import counted_kind, order_kinds, parse_statements
 
-# The sections of REVIEW.md and REVIEW.html, in order. Both renderers use these
-# titles, and HTML section ids derived from them, so tests can find them in either.
-SECTIONS = (
-    "Range",
-    "Revisions",
-    "Tables touched",
-    "Statements",
-    "Lint findings",
-    "Rollback",
-    "Overrides and data reads",
-    "Checksums",
-)
 SEVERITIES = ("error", "warning", "info")
 
 Direction = Literal["upgrade", "downgrade"]
-
-
-def section_id(title: str) -> str:
-    """`Tables touched` -> `tables-touched`."""
-    return "-".join(title.lower().split())
-
-
-def ids_text(ids: Sequence[str]) -> str:
-    """Revision ids as shown: `base` for none."""
-    return ", ".join(ids) if ids else "base"
-
-
-def where(path: str | None, line: int | None) -> str:
-    return f"{path}:{line}" if path and line is not None else path or ""
 
 
 class FindingLike(Protocol):
