@@ -22,13 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from sqlgen.verify import mariadb_server, postgres_server, servers
-from sqlgen.verify.servers import (
-    EngineNotFound,
-    ServerFactory,
-    ServerStartError,
-    ThrowawayServer,
-    process_alive,
-)
+from sqlgen.verify.servers import EngineNotFound, ServerStartError, process_alive
+from sqlgen.verify.throwaway import ServerFactory, ThrowawayServer
 from tests.conftest import require
 
 ENGINES: dict[str, ModuleType] = {"postgresql": postgres_server, "mariadb": mariadb_server}
