@@ -22,13 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from sqlgen.verify import mariadb_server, postgres_server, servers
-from sqlgen.verify.servers import (
-    EngineNotFound,
-    ServerFactory,
-    ServerStartError,
-    ThrowawayServer,
-    process_alive,
-)
+from sqlgen.verify.servers import EngineNotFound, ServerStartError, process_alive
+from sqlgen.verify.throwaway import ServerFactory, ThrowawayServer
 from tests.conftest import require
 
 ENGINES: dict[str, ModuleType] = {"postgresql": postgres_server, "mariadb": mariadb_server}
@@ -115,6 +110,22 @@ def test_each_database_is_new_and_separate(server: ThrowawayServer) -> None:
             engine.dispose()
         server.drop_database(first)
         server.drop_database(second)
+
+
+def test_database_names_are_quoted_in_the_engines_way(server: ThrowawayServer) -> None:
+    """create_database and drop_database quote the name with the engine's identifier
+    quote (doubled inside the name), so any name works, and nothing else is dropped."""
+    other = server.create_database()
+    odd = 'odd "name` -- here'
+    assert server.create_database(odd) == odd
+    try:
+        assert server.query(odd, "SELECT 1") == [(1,)]
+    finally:
+        server.drop_database(odd)
+    with pytest.raises(Exception, match="odd"):
+        server.query(odd, "SELECT 1")
+    assert server.query(other, "SELECT 1") == [(1,)]
+    server.drop_database(other)
 
 
 def test_url_names_the_driver(server: ThrowawayServer, engine: str) -> None:

@@ -1,13 +1,8 @@
-"""What the throwaway database servers have in common, and the interface they share.
+"""What the throwaway database servers are built from: errors, processes, ports, the OS
+user that owns a server, logs and cleaning up.
 
-Each engine module (`postgres_server`, `mariadb_server`) has a `throwaway_server()`
-context manager that yields a running server in a new temporary directory and, however
-the block ends (normally, by an exception, by KeyboardInterrupt), stops it and deletes
-the directory. The server it yields satisfies `ThrowawayServer`:
-
-    with throwaway_server() as server:
-        db = server.create_database()
-        engine = sqlalchemy.create_engine(server.url(db))
+`throwaway.ThrowawayServer` is the one server class; each engine module
+(`postgres_server`, `mariadb_server`) declares what is its own as a `throwaway.ServerEngine`.
 
 Database servers refuse to run as root, so when we are root the temporary directory
 is handed to the engine's OS user (`postgres`, `mysql`) and its programs run as that
@@ -33,16 +28,14 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
 
 __all__ = [
     "LOOPBACK",
+    "Argv",
     "EngineNotFound",
     "ScriptError",
     "ServerError",
-    "ServerFactory",
     "ServerStartError",
-    "ThrowawayServer",
     "as_user",
     "clean_env",
     "cleaned_up",
@@ -51,6 +44,7 @@ __all__ = [
     "log_tail",
     "make_temp_dir",
     "process_alive",
+    "program_version",
     "run_as",
     "server_os_user",
     "spawn_as",
@@ -59,6 +53,7 @@ __all__ = [
 ]
 
 LOOPBACK = "127.0.0.1"
+Argv = list[str | Path]  # a command line: a program and its arguments
 
 
 # --- errors --------------------------------------------------------------------------
@@ -92,29 +87,6 @@ class ScriptError(ServerError):
         self.path = path
         self.returncode = returncode
         self.stderr = stderr
-
-
-# --- the interface -------------------------------------------------------------------
-
-
-class ThrowawayServer(Protocol):
-    """A running throwaway server, as `sqlgen verify` uses it."""
-
-    def url(self, database: str) -> str:
-        """A SQLAlchemy URL for `database` on this server (no password needed)."""
-        ...
-
-    def create_database(self) -> str:
-        """Create a new, empty database with a name not used before; return the name."""
-        ...
-
-    def drop_database(self, name: str) -> None:
-        """Drop the database `name` (nothing happens when it does not exist)."""
-        ...
-
-
-# what each engine module's `throwaway_server` is, called with no arguments
-ServerFactory = Callable[[], contextlib.AbstractContextManager[ThrowawayServer]]
 
 
 # --- processes and ports -------------------------------------------------------------
@@ -174,6 +146,26 @@ def start_on_free_port(
             continue
         return port
     raise AssertionError("not reached")
+
+
+def program_version(
+    program: Path, pattern: re.Pattern[str], env: Mapping[str, str] | None = None
+) -> str | None:
+    """The version `program --version` states (the first group of `pattern`), or None
+    when it did not run or did not state one. `env`: its environment (None: ours)."""
+    try:
+        out = subprocess.run(
+            [str(program), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env=None if env is None else dict(env),
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = pattern.search(out)
+    return match.group(1) if match else None
 
 
 # --- the OS user that owns the server ------------------------------------------------
