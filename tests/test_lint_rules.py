@@ -1,17 +1,19 @@
 """How the lint rules are laid out: one module per rule, discovered and ordered by id,
-each declaring the Alembic operations it reads."""
+each declaring the Alembic operations it reads; their documentation follows them."""
 
 from __future__ import annotations
 
 import ast
 import importlib
 import inspect
+import re
 from pathlib import Path
 from types import ModuleType
 
 from alembic.operations import ops
 
 import sqlgen.lint
+from sqlgen.lint.reference import rules_reference
 from sqlgen.lint.rules import CHECKS, LINT, MODULES, RULES, RULES_BY_ID, helpers
 from sqlgen.operations import KNOWN
 
@@ -98,3 +100,29 @@ def test_no_private_name_is_imported_across_lint_modules() -> None:
         if alias.name.startswith("_")
     ]
     assert imported == []
+
+
+def test_the_rules_documentation_is_written_from_the_rule_modules() -> None:
+    document = REPO / "docs" / "lint-rules.md"
+    assert document.read_text(encoding="utf-8") == rules_reference(RULES), (
+        "docs/lint-rules.md is out of date: python -m sqlgen.lint.reference > docs/lint-rules.md"
+    )
+
+
+def test_the_readme_lists_every_rule_as_declared() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Lint rules") :]
+    assert "(docs/lint-rules.md)" in section[: section.index("| rule |")]
+    rows = re.findall(r"^\| (SG\d{3}) \| ([^|]+) \| ([^|]+) \|", section, re.MULTILINE)
+    listed = {
+        rule_id: (severity.strip(), ", ".join(sorted(dialects.strip().split(", "))))
+        for rule_id, severity, dialects in rows
+    }
+    declared = {
+        rule.id: (
+            rule.severity.value + ("" if rule.enabled_by_default else " (opt-in)"),
+            ", ".join(sorted(rule.dialects)) if rule.dialects is not None else "all",
+        )
+        for rule in RULES
+    }
+    assert listed == declared
