@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from sqlgen.lint import RULES, Finding, LintConfig, Severity, exit_code, lint, whole_range
 from sqlgen.lint.report import rule_table, to_json, to_markdown, to_sarif, to_text
-from sqlgen.lint.rules import CHECKS, rewrites_table
+from sqlgen.lint.rules import CHECKS
+from sqlgen.lint.rules.sg206_rewriting_type_change import rewrites_table
 from sqlgen.runtime.runner import RunSettings
 
 from .lint_helpers import (

@@ -15,7 +15,11 @@ from alembic.operations import ops
 from sqlgen.captured import Item
 from sqlgen.lint import RULES, LintConfig, lint
 from sqlgen.lint.rules import CHECKS
-from sqlgen.lint.rules.dialect import parse_failure, procedural_kind, written_as_text
+from sqlgen.lint.rules.sg701_raw_sql_does_not_parse import (
+    parse_failure,
+    procedural_kind,
+    written_as_text,
+)
 
 from .lint_helpers import FROM_BASE, capture, fired, lint_downgrade, lint_upgrade, migration
 
@@ -51,7 +55,7 @@ DIALECTS = ("sqlite", "mysql", "mssql", "oracle", "postgresql")
 
 def test_the_rule_is_declared_with_its_check() -> None:
     (rule,) = [r for r in RULES if r.id == RULE]
-    assert CHECKS[RULE].__name__ == "raw_sql_does_not_parse"
+    assert CHECKS[RULE].__module__ == "sqlgen.lint.rules.sg701_raw_sql_does_not_parse"
     assert rule.dialects is None and rule.enabled_by_default
     assert rule.severity.value == "warning"
     assert rule.category == "dialect compatibility"

@@ -5,8 +5,8 @@
     findings = lint(upgrade_runs, downgrade_runs, LintConfig.from_mapping(settings))
     print(to_text(findings, color=False), end="")
 
-Rules are declared in `sqlgen.lint.rules` (the table `RULES`); suppression with
-`# sqlgen: ignore[SGxxx] reason` comments in `sqlgen.lint.suppress`.
+Each rule is a module of `sqlgen.lint.rules` (`RULES` lists them, by id); suppression
+with `# sqlgen: ignore[SGxxx] reason` comments in `sqlgen.lint.suppress`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ walk over captured runs lives in `sqlgen.lint.engine`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +18,8 @@ from sqlgen.captured import Item, OperationCall, StepCapture
 from sqlgen.dialects import Profile
 
 if TYPE_CHECKING:
+    from alembic.operations.ops import MigrateOperation
+
     from sqlgen.model.schema import TableKey, TableModel
 
 Direction = Literal["upgrade", "downgrade"]
@@ -82,7 +84,11 @@ CATEGORIES = {
 
 @dataclass(frozen=True)
 class Rule:
-    """One lint rule, declared as data; its check function is paired with it by id."""
+    """One lint rule's metadata, declared in its own module next to its check.
+
+    Each rule is a module of `sqlgen.lint.rules` (e.g. `sg101_drop_table`) holding
+    `RULE`, this record, and `check`, the function that finds where it fires.
+    """
 
     id: str
     severity: Severity  # the default; a project can change it
@@ -92,6 +98,9 @@ class Rule:
     title: str  # a few words
     directions: frozenset[Direction] = BOTH_DIRECTIONS
     enabled_by_default: bool = True
+    # the Alembic operation classes the check reads (it may read SQL statements too)
+    operations: tuple[type[MigrateOperation], ...] = ()
+    docs: str | None = None  # what it catches, why it matters, an example: Markdown
 
     @property
     def category(self) -> str:
@@ -197,3 +206,7 @@ class StepView:
     def raw_statements(self) -> Iterator[Statement]:
         """Statements the migration wrote as SQL itself."""
         return (s for s in self.statements if s.written_by_migration)
+
+
+Check = Callable[[StepView], Iterator[Hit]]
+"""A rule's check: every place in one step where the rule fires."""

@@ -204,7 +204,7 @@ def _markdown_table(
 
 
 def rule_table(rules: Sequence[Rule]) -> str:
-    """The rules as a Markdown table: for documentation and `sqlgen lint --rules`."""
+    """The rules as a Markdown table: the top of docs/lint-rules.md (`sqlgen.lint.reference`)."""
     lines = [
         "| Rule | Severity | Dialects | Runs on | Title | What it means |",
         "|---|---|---|---|---|---|",

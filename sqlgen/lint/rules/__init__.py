@@ -1,75 +1,72 @@
-"""The lint rules: a table of `Rule` records, and one check function per rule.
+"""The lint rules: one module per rule, found here and ordered by rule id.
 
-A check function gets a `StepView` (one revision's capture for one dialect) and
-yields a `Hit` for every place its rule fires. Checks read the Alembic
-operations the migration invoked (`capture.calls`, batch operations included)
-and the captured SQL parsed with sqlglot (`view.statements`), never the SQL text
-itself. Where an Alembic operation says what happens, its statements are left to
-the operation check; the statement side of a check covers SQL the migration wrote
-itself (`op.execute`, the bind), so nothing is reported twice.
+A rule's module (`sg101_drop_table.py`: its id, then what it checks) holds all of
+it: its documentation as the module docstring, its metadata as `RULE` (a `Rule`:
+severity, dialects, directions, message, hint, title, the Alembic operations it
+reads) and its `check`. Adding a rule is adding such a module; helpers several
+rules share are in `helpers`.
+
+A check gets a `StepView` (one revision's capture for one dialect) and yields a
+`Hit` for every place its rule fires. Checks read the Alembic operations the
+migration invoked (`capture.calls`, batch operations included) and the captured
+SQL parsed with sqlglot (`view.statements`), never the SQL text itself. Where an
+Alembic operation says what happens, its statements are left to the operation
+check; the statement side of a check covers SQL the migration wrote itself
+(`op.execute`, the bind), so nothing is reported twice.
 
 The engine decides which rules run where (dialects, directions, configuration).
-Each family of rules is a module of its own; the table is `catalog.RULES`.
 """
 
 from __future__ import annotations
 
-from sqlgen.lint.rules.catalog import RULES, RULES_BY_ID
-from sqlgen.lint.rules.common import Check
-from sqlgen.lint.rules.compat import not_null_without_default, rename_column, rename_table
-from sqlgen.lint.rules.data import data_read, not_from_migration, unbounded_write
-from sqlgen.lint.rules.destructive import (
-    downgrade_drops,
-    drop_column,
-    drop_schema,
-    drop_table,
-    truncate,
-)
-from sqlgen.lint.rules.dialect import (
-    drop_column_with_default,
-    raw_sql_does_not_parse,
-    rebuild_with_cascading_references,
-)
-from sqlgen.lint.rules.downgrade import downgrade_raises, missing_downgrade
-from sqlgen.lint.rules.mysql import copying_type_change
-from sqlgen.lint.rules.postgresql import (
-    concurrently_in_transaction,
-    constraint_without_not_valid,
-    drop_index_without_concurrently,
-    index_without_concurrently,
-    rewrites_table,
-    rewriting_type_change,
-    set_not_null,
-    unique_on_existing_table,
-    volatile_default,
-)
+import importlib
+import pkgutil
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Protocol, cast
 
-__all__ = ["CHECKS", "RULES", "RULES_BY_ID", "Check", "rewrites_table"]
+from sqlgen.lint.model import Check, Hit, Rule, StepView
+from sqlgen.operations import OperationTable
 
-CHECKS: dict[str, Check] = {
-    "SG101": drop_table,
-    "SG102": drop_column,
-    "SG103": drop_schema,
-    "SG104": truncate,
-    "SG105": downgrade_drops,
-    "SG201": index_without_concurrently,
-    "SG202": drop_index_without_concurrently,
-    "SG203": concurrently_in_transaction,
-    "SG204": constraint_without_not_valid,
-    "SG205": set_not_null,
-    "SG206": rewriting_type_change,
-    "SG207": volatile_default,
-    "SG208": unique_on_existing_table,
-    "SG301": copying_type_change,
-    "SG401": rename_table,
-    "SG402": rename_column,
-    "SG403": not_null_without_default,
-    "SG501": unbounded_write,
-    "SG502": data_read,
-    "SG503": not_from_migration,
-    "SG601": missing_downgrade,
-    "SG602": downgrade_raises,
-    "SG701": raw_sql_does_not_parse,
-    "SG702": drop_column_with_default,
-    "SG703": rebuild_with_cascading_references,
-}
+if TYPE_CHECKING:
+    from alembic.operations.ops import MigrateOperation
+
+# sg101_drop_table: the rule's id in lower case, then what it checks
+RULE_MODULE = re.compile(r"sg\d{3}_[a-z0-9_]+")
+
+
+class RuleModule(Protocol):
+    """What a rule's module defines."""
+
+    RULE: Rule
+
+    def check(self, view: StepView) -> Iterator[Hit]: ...
+
+
+def _rule_modules() -> list[RuleModule]:
+    names = [m.name for m in pkgutil.iter_modules(__path__) if RULE_MODULE.fullmatch(m.name)]
+    modules = [cast(RuleModule, importlib.import_module(f"{__name__}.{name}")) for name in names]
+    return sorted(modules, key=lambda module: module.RULE.id)
+
+
+MODULES: tuple[RuleModule, ...] = tuple(_rule_modules())
+RULES: tuple[Rule, ...] = tuple(module.RULE for module in MODULES)
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+CHECKS: dict[str, Check] = {module.RULE.id: module.check for module in MODULES}
+
+
+def _readers(rules: tuple[Rule, ...]) -> OperationTable[tuple[Rule, ...]]:
+    readers: dict[type[MigrateOperation], list[Rule]] = {}
+    for rule in rules:
+        for kind in rule.operations:
+            readers.setdefault(kind, []).append(rule)
+    table = OperationTable[tuple[Rule, ...]]("lint")
+    for kind, reading in readers.items():
+        table.register(kind)(tuple(reading))
+    return table
+
+
+LINT = _readers(RULES)
+"""The rules that read each Alembic operation class (see `sqlgen.operations`)."""
+
+__all__ = ["CHECKS", "LINT", "MODULES", "RULES", "RULES_BY_ID", "Check", "RuleModule"]

@@ -1,4 +1,19 @@
-"""Downgrade gaps: a missing or empty downgrade(), and one that raises."""
+"""An upgrade that changes something, with no `downgrade()` function or one that
+does nothing (only `pass`, a docstring or `...`).
+
+Downgrading past the revision then leaves its schema changes in place, and the
+downgrades below it run on a schema they were not written for. Judged from the
+upgrade: a revision whose upgrade emits no SQL needs no downgrade. To say that a
+revision is irreversible, make its downgrade raise (SG602 then reports that).
+
+```python
+def upgrade():
+    op.add_column("orders", sa.Column("note", sa.Text()))
+
+def downgrade():  # SG601
+    pass
+```
+"""
 
 from __future__ import annotations
 
@@ -9,12 +24,18 @@ import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlgen.lint.model import (
-    Hit,
-    StepView,
-)
+from sqlgen.lint.model import UPGRADE_ONLY, Hit, Rule, Severity, StepView
 
-# --- downgrade gaps -------------------------------------------------------------------
+RULE = Rule(
+    id="SG601",
+    severity=Severity.WARNING,
+    dialects=None,
+    message="downgrading past this revision leaves its schema changes in place",
+    hint="Write a downgrade() that undoes the upgrade, or raise to say it is irreversible.",
+    title="Missing or empty downgrade",
+    directions=UPGRADE_ONLY,  # judged from the upgrade: did it change anything?
+    docs=__doc__,
+)
 
 
 def _is_filler(statement: ast.stmt) -> bool:
@@ -45,7 +66,7 @@ def _emitted_sql(view: StepView) -> bool:
     )
 
 
-def missing_downgrade(view: StepView) -> Iterator[Hit]:
+def check(view: StepView) -> Iterator[Hit]:
     if not _emitted_sql(view):
         return
     module = view.capture.step.revision.module
@@ -58,11 +79,3 @@ def missing_downgrade(view: StepView) -> Iterator[Hit]:
     known = _function_body(downgrade)
     if known is not None and known[0]:
         yield Hit(known[1], "has a downgrade() that does nothing")
-
-
-def downgrade_raises(view: StepView) -> Iterator[Hit]:
-    failure = view.capture.failure
-    # "failed: ..." is the runner's wording for an exception the migration raised; other
-    # failures are sqlgen declining to render something (data reads, rollback(), ...)
-    if failure is not None and failure.reason.startswith("failed:"):
-        yield Hit(failure.line, f"downgrade() {failure.reason}")

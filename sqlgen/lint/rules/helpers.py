@@ -1,25 +1,38 @@
-"""Helpers the rule checks share: the table an operation or statement acts on, existing
-tables, batch blocks that recreate their table."""
+"""What rule checks share: the table an operation or statement acts on, whether it
+existed before, the parts of parsed statements, batch blocks that recreate their table.
+
+Helpers only one rule needs live in that rule's module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlglot import exp
 
-from sqlgen.captured import BatchFlush
-from sqlgen.lint.model import (
-    Hit,
-    Statement,
-    StepView,
-)
+from sqlgen.captured import BatchFlush, OperationCall
+from sqlgen.lint.model import Statement, StepView
 
-Check = Callable[[StepView], Iterator[Hit]]
+if TYPE_CHECKING:
+    from alembic.operations.ops import MigrateOperation
+
+Action = TypeVar("Action", bound=exp.Expr)
+
+# The dialect sets rules declare (`Rule.dialects`), by profile name
+POSTGRESQL = frozenset({"postgresql"})
+MYSQL_FAMILY = frozenset({"mysql", "mariadb"})
+MSSQL = frozenset({"mssql"})
+SQLITE = frozenset({"sqlite"})
+
+# PostgreSQL's own spelling of SQLAlchemy types and defaults (its dialect is untyped)
+POSTGRESQL_DIALECT: Dialect = cast(Any, postgresql.dialect)()
 
 
-# --- helpers over operations and parsed statements ------------------------------------
+# --- names ----------------------------------------------------------------------------
 
 
 def qualified(table: str | None, schema: str | None) -> str:
@@ -27,7 +40,10 @@ def qualified(table: str | None, schema: str | None) -> str:
     return f"{schema}.{name}" if schema else name
 
 
-def _table_of(expression: exp.Expr | None) -> tuple[str | None, str | None]:
+# --- parsed statements ----------------------------------------------------------------
+
+
+def table_of(expression: exp.Expr | None) -> tuple[str | None, str | None]:
     """(table, schema) of a sqlglot Table node; (None, None) when it is something else."""
     if isinstance(expression, exp.Schema):  # CREATE TABLE t (...): the table is inside
         expression = expression.this
@@ -36,22 +52,45 @@ def _table_of(expression: exp.Expr | None) -> tuple[str | None, str | None]:
     return expression.name, expression.db or None
 
 
-def _kind(expression: exp.Expr) -> str:
+def kind_of(expression: exp.Expr) -> str:
+    """What a CREATE, DROP or ALTER acts on, upper case: "TABLE", "INDEX", ...; "" if none."""
     return str(expression.args.get("kind") or "").upper()
 
 
-def _alter_actions(expression: exp.Expr) -> list[exp.Expr]:
+def alter_actions(expression: exp.Expr) -> list[exp.Expr]:
     """The actions of ALTER TABLE; [] for any other statement."""
-    if not isinstance(expression, exp.Alter) or _kind(expression) != "TABLE":
+    if not isinstance(expression, exp.Alter) or kind_of(expression) != "TABLE":
         return []
     return list(expression.args.get("actions") or [])
 
 
-def _column_constraints(column: exp.ColumnDef) -> list[exp.Expr]:
+def column_constraints(column: exp.ColumnDef) -> list[exp.Expr]:
     return [c.args.get("kind") for c in column.args.get("constraints") or []]
 
 
-def _op_table(operation: Any) -> tuple[str | None, str | None]:
+def sql_on_existing_table(view: StepView, statement: Statement, table: exp.Expr | None) -> bool:
+    """Whether the table a statement acts on existed before it (was not created in the range)."""
+    name, schema = table_of(table)
+    return view.existing_table(name, schema, statement.call_index)
+
+
+def alter_actions_on_existing_tables(
+    view: StepView, kind: type[Action]
+) -> Iterator[tuple[Statement, Action, str]]:
+    """(statement, action, qualified table name) for each action of this kind in an
+    ALTER TABLE the migration wrote itself, on a table that existed before it."""
+    for statement in view.raw_statements():
+        expression = statement.expression
+        for action in alter_actions(expression):
+            if isinstance(action, kind) and sql_on_existing_table(view, statement, expression.this):
+                yield statement, action, qualified(*table_of(expression.this))
+
+
+# --- operations -----------------------------------------------------------------------
+
+
+def operation_table(operation: Any) -> tuple[str | None, str | None]:
+    """(table, schema) an Alembic operation acts on."""
     table = getattr(operation, "table_name", None) or getattr(operation, "source_table", None)
     schema = getattr(operation, "schema", None)
     if schema is None:
@@ -59,17 +98,26 @@ def _op_table(operation: Any) -> tuple[str | None, str | None]:
     return table, schema
 
 
-def _existing(view: StepView, index: int, operation: Any) -> bool:
-    table, schema = _op_table(operation)
+def _operation_on_existing_table(view: StepView, index: int, operation: Any) -> bool:
+    """Whether the table call `index` acts on existed before it (was not created in the range)."""
+    table, schema = operation_table(operation)
     return view.existing_table(table, schema, index)
 
 
-def _raw_existing(view: StepView, statement: Statement, table: exp.Expr | None) -> bool:
-    name, schema = _table_of(table)
-    return view.existing_table(name, schema, statement.call_index)
+def calls_on_existing_tables(
+    view: StepView, *kinds: type[MigrateOperation]
+) -> Iterator[tuple[int, OperationCall]]:
+    """(index, call) for each call of these operation classes on a table that existed
+    before it (was not created earlier in the range)."""
+    for index, call in view.calls():
+        if isinstance(call.operation, kinds) and _operation_on_existing_table(
+            view, index, call.operation
+        ):
+            yield index, call
 
 
-def _kw(operation: Any, name: str) -> bool:
+def has_option(operation: Any, name: str) -> bool:
+    """Whether a dialect option such as postgresql_concurrently is set on the operation."""
     return bool(getattr(operation, "kw", {}).get(name))
 
 
@@ -131,9 +179,9 @@ def rebuilds(view: StepView) -> list[Rebuild]:
         for position in positions:
             statement = view.statements[position]
             expression = statement.expression
-            if not (isinstance(expression, exp.Drop) and _kind(expression) == "TABLE"):
+            if not (isinstance(expression, exp.Drop) and kind_of(expression) == "TABLE"):
                 continue
-            dropped = [_table_of(t) for t in expression.args.get("tables") or []]
+            dropped = [table_of(t) for t in expression.args.get("tables") or []]
             match = [(n, s) for n, s in dropped if n and n.lower() == flush.table.lower()]
             if match:
                 name, schema = match[0]
