@@ -494,3 +494,14 @@ def test_a_rebuild_does_not_copy_a_generated_column(cli: Cli, tmp_path: Path) ->
     copy = script.stdout[script.stdout.index("INSERT INTO _alembic_tmp_spans") :]
     copy = copy[: copy.index(";")]
     assert "duration_ns" not in copy and "start_ns" in copy
+
+
+def test_json_values_compare_as_json_whatever_the_driver_reads_back() -> None:
+    """A JSON value inserted as {"sqlgen": 2} reads back as text from a TEXT column on
+    SQLite (Airflow's ExtendedJSON after a rebuild): "rows changed" (Airflow 788397e78828)."""
+    from sqlgen.verify.rows import canonical
+
+    assert canonical({"sqlgen": 2}) == canonical('{"sqlgen": 2}') == canonical('{"sqlgen":2}')
+    assert canonical([1, {"b": 1, "a": 2}]) == canonical('[1, {"a": 2, "b": 1}]')
+    assert canonical("[not json") == "[not json"
+    assert canonical({"sqlgen": 2}) != canonical({"sqlgen": 3})

@@ -227,7 +227,14 @@ def canonical(value: Any) -> Any:
         return canonical(datetime(value.year, value.month, value.day))
     if isinstance(value, time):
         return value.isoformat(timespec="microseconds")
+    if isinstance(value, dict | list):  # JSON, as a driver may read it back
+        return json.dumps(value, sort_keys=True)
     text = str(value).rstrip()
+    if text[:1] in ("{", "["):  # JSON, as a driver may read it back: as text
+        try:
+            return json.dumps(json.loads(text), sort_keys=True)
+        except ValueError:
+            return text
     if not text or not (text[0].isdigit() or text[0] in "-abcdefABCDEF"):
         return text  # the common case: no number, date or UUID starts so
     if re.fullmatch(
