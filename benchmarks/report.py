@@ -11,7 +11,7 @@ from pathlib import Path
 
 from benchmarks.measure import Series
 from sqlgen.fanout import cores
-from sqlgen.fingerprint import library_versions
+from sqlgen.fingerprint import installed_versions
 
 START = "<!-- bench:start (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
@@ -137,7 +137,7 @@ def _commit() -> str:
 
 def machine() -> list[str]:
     libraries = ", ".join(
-        f"{n} {v}" for n, v in library_versions(("sqlalchemy", "alembic", "sqlglot", "sqlglotc"))
+        f"{n} {v}" for n, v in installed_versions(("sqlalchemy", "alembic", "sqlglot", "sqlglotc"))
     )
     return [
         f"- date: {datetime.date.today().isoformat()}, sqlgen commit {_commit()}",

@@ -34,7 +34,7 @@ from sqlgen.generation import (
     GenerateRequest,
     Generation,
     Progress,
-    library_versions,
+    generator_versions,
     render_outputs,
 )
 from sqlgen.graph import UNDO, Direction, Plan
@@ -85,7 +85,7 @@ __all__ = [
     "all_dialects",
     "changed_since",
     "generate",
-    "library_versions",
+    "generator_versions",
     "open_project",
 ]
 
@@ -362,7 +362,7 @@ def generate(
         generation.files,
         [],
     )
-    versions = library_versions()
+    versions = generator_versions()
     if request.write and generation.files:
         result.written = write_checked(
             request.out,
@@ -649,7 +649,7 @@ def bundle(
             generation.plan.direction,
             list(generation.scripts),
             generation.section,
-            library_versions(),
+            generator_versions(),
         )
     manifest = _manifest(out)
     checksums = {str(e["path"]): str(e["sha256"]) for e in manifest["files"]}
@@ -661,7 +661,7 @@ def bundle(
         down.runs,
         linted.findings,
         checksums,
-        library_versions(),
+        generator_versions(),
         project_root=workspace.project.root,
         # the DDL of the tables touched, in the dialect the user named first
         shape_dialect=resolve_dialects(workspace, dialects)[0].name,

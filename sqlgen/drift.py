@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sqlgen.config import Options
 from sqlgen.errors import GenerationFailed
-from sqlgen.generation import GenerateRequest, library_versions, render_outputs
+from sqlgen.generation import GenerateRequest, generator_versions, render_outputs
 from sqlgen.lock import Approval
 from sqlgen.output import MANIFEST, manifest_text, merged_manifest, sha256
 from sqlgen.workspace import Workspace
@@ -115,7 +115,7 @@ def expected_output(
             direction,
             list(generation.scripts),
             generation.section,
-            library_versions(),
+            generator_versions(),
         )
     return files, manifest_text(expected or {})
 

@@ -88,7 +88,7 @@ def sqlgen_source() -> str:
     return digest_of(found)
 
 
-def library_versions(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+def installed_versions(names: Iterable[str]) -> tuple[tuple[str, str], ...]:
     """(name, version) of each installed distribution, "absent" for one not installed.
 
     Read from the `NAME-VERSION.dist-info` folder names on sys.path, which is what

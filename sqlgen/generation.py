@@ -27,10 +27,10 @@ from sqlgen.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
     file_digest,
+    installed_versions,
     project_code,
     sqlgen_source,
 )
-from sqlgen.fingerprint import library_versions as installed_versions
 from sqlgen.graph import Direction, Plan
 from sqlgen.output import OutputFile, target_label
 from sqlgen.render.layout import KEPT_OUTCOMES
@@ -69,7 +69,7 @@ class GenerateRequest:
     cache: Path | None = None  # the rendering cache folder; None renders everything afresh
 
 
-def library_versions() -> dict[str, str]:
+def generator_versions() -> dict[str, str]:
     """The generator's versions, as the manifest records them."""
     return dict(installed_versions(("sqlalchemy", "alembic", "sqlglot"))) | {"sqlgen": __version__}
 

@@ -37,7 +37,7 @@ from sqlgen.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
     file_digest,
-    library_versions,
+    installed_versions,
     project_code,
     sqlgen_source,
 )
@@ -82,7 +82,7 @@ class Inputs:
     libraries: tuple[tuple[str, str], ...]
 
     def unchanged(self) -> bool:
-        if library_versions(name for name, _ in self.libraries) != self.libraries:
+        if installed_versions(name for name, _ in self.libraries) != self.libraries:
             return False
         for folder, pattern, names in self.listings:
             if _listing(Path(folder), pattern) != names:
@@ -140,7 +140,7 @@ def memo_inputs(
             tuple(str(s) for s in skipped),
             tuple(str(p) for p in code),
         ),
-        libraries=library_versions([*CORE_LIBRARIES, *dialect_packages]),
+        libraries=installed_versions([*CORE_LIBRARIES, *dialect_packages]),
     )
 
 
