@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.measure import Series
-from sqlgen.fanout import cores
-from sqlgen.fingerprint import installed_versions
+from sqlgen.cache.fingerprint import installed_versions
+from sqlgen.pipeline.fanout import cores
 
 START = "<!-- bench:start (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"

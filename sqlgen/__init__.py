@@ -14,7 +14,7 @@ __all__ = ["__version__", "per_dialect"]
 
 def __getattr__(name: str) -> Any:
     if name == "per_dialect":
-        from sqlgen.dialect_sql import per_dialect
+        from sqlgen.dialects.per_dialect import per_dialect
 
         return per_dialect
     raise AttributeError(f"module 'sqlgen' has no attribute {name!r}")

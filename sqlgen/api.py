@@ -15,13 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlgen import __version__, internals
-from sqlgen.authoring import RevisionRequest, WrittenRevision, write_revision
-from sqlgen.changes import Changed, changed_since
-from sqlgen.config import Project, load_project
-from sqlgen.config import cache_folder as config_cache_folder
-from sqlgen.dialects import Profile
-from sqlgen.drift import NOTE_KINDS, Drift, compare, expected_output, recorded_runs
+from sqlgen import __version__
+from sqlgen.cache.memo import Remembered, failure_record, memo_inputs, record_run
+from sqlgen.dialects.profiles import Profile
 from sqlgen.errors import (
     ConfigError,
     GenerationFailed,
@@ -30,19 +26,9 @@ from sqlgen.errors import (
     OutputError,
     UsageError,
 )
-from sqlgen.generation import (
-    GenerateRequest,
-    Generation,
-    Progress,
-    generator_versions,
-    render_outputs,
-)
-from sqlgen.graph import UNDO, Direction, Plan
-from sqlgen.lint import Deployment, Finding, LintConfig, each_revision, whole_range
-from sqlgen.lint import lint as run_lint
-from sqlgen.lock import Approval, read_dropped, read_lock, write_checked, write_lock
-from sqlgen.memo import Remembered, failure_record, memo_inputs, record_run
-from sqlgen.output import (
+from sqlgen.files.approvals import Approval, read_dropped, read_lock, write_checked, write_lock
+from sqlgen.files.drift import NOTE_KINDS, Drift, compare, expected_output, recorded_runs
+from sqlgen.files.output import (
     MANIFEST,
     atomic_write,
     inside,
@@ -55,15 +41,23 @@ from sqlgen.output import (
     write_zip,
     zip_entries,
 )
-from sqlgen.results import GenerateResult, RangeSummary, ScriptText
-from sqlgen.review import build_review, to_html
-from sqlgen.review import to_markdown as review_markdown
-from sqlgen.runtime.runner import dialect_available
-from sqlgen.snapshot import model_at, schema_script
-from sqlgen.verify.roundtrip import RoundTrip, Rows, Script, Verifier
-from sqlgen.verify.split import Unit, split_script
-from sqlgen.verify.targets import NotVerifiable, target_for
-from sqlgen.workspace import (
+from sqlgen.lint import Deployment, Finding, LintConfig, each_revision, whole_range
+from sqlgen.lint import lint as run_lint
+from sqlgen.model.at_revision import model_at, schema_script
+from sqlgen.pipeline.generation import (
+    GenerateRequest,
+    Generation,
+    Progress,
+    generator_versions,
+    render_outputs,
+)
+from sqlgen.pipeline.results import GenerateResult, RangeSummary, ScriptText
+from sqlgen.project.authoring import RevisionRequest, WrittenRevision, write_revision
+from sqlgen.project.changes import Changed, changed_since
+from sqlgen.project.config import Project, load_project
+from sqlgen.project.config import cache_folder as config_cache_folder
+from sqlgen.project.graph import UNDO, Direction, Plan
+from sqlgen.project.workspace import (
     Workspace,
     all_dialects,
     engines,
@@ -71,6 +65,13 @@ from sqlgen.workspace import (
     profiles,
     resolve_dialects,
 )
+from sqlgen.review import build_review, to_html
+from sqlgen.review import to_markdown as review_markdown
+from sqlgen.runtime import internals
+from sqlgen.runtime.runner import dialect_available
+from sqlgen.verify.roundtrip import RoundTrip, Rows, Script, Verifier
+from sqlgen.verify.split import Unit, split_script
+from sqlgen.verify.targets import NotVerifiable, target_for
 
 __all__ = [
     "Changed",
@@ -304,7 +305,7 @@ def schemas(
 ) -> list[SchemaScript]:
     """Each dialect's schema at `revision`; written to `folder`/DIALECT/schema-AT.sql, or
     the one dialect's to `file`, once every dialect rendered (nothing partial)."""
-    from sqlgen.generation import _label
+    from sqlgen.pipeline.generation import _label
 
     if file is not None and len(dialects) != 1:
         raise UsageError("--file takes one dialect's schema; write several with -o FOLDER")
@@ -350,7 +351,7 @@ def generate(
 
     Raises GenerationFailed (after writing the dialects that succeeded) when any
     revision failed for any dialect. With a `memo_key` (and a cache folder), the
-    run is remembered whole, its failures included, for `sqlgen.memo.replay`.
+    run is remembered whole, its failures included, for `sqlgen.cache.memo.replay`.
     """
     if request.write:  # refused before any work: a symlinked folder, a manifest or lock
         read_manifest(output_folder(request.out))
@@ -748,7 +749,7 @@ def verify(
 
 def _row_timelines(workspace: Workspace, profile: Profile, plan: RangeSummary) -> Rows:
     """What each revision of the upgrade and of its downgrade does to the tables."""
-    from sqlgen.generation import run_range
+    from sqlgen.pipeline.generation import run_range
     from sqlgen.verify.timeline import build
 
     table = workspace.project.options.version_table

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlgen import api
-from sqlgen.captured import DialectRun
-from sqlgen.dialects import find_profile, load_profiles
+from sqlgen.dialects.profiles import find_profile, load_profiles
 from sqlgen.lint import Deployment, Finding, LintConfig, each_revision, lint
+from sqlgen.pipeline.captured import DialectRun
 from sqlgen.runtime.runner import RunSettings, run_dialect
 
 from .projects import line_of, make_project, revision_source

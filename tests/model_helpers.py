@@ -38,10 +38,10 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from sqlgen.captured import DialectRun
-from sqlgen.generation import GenerateRequest, render_outputs
-from sqlgen.graph import Direction
 from sqlgen.model import ModelInspector, SchemaModel
+from sqlgen.pipeline.captured import DialectRun
+from sqlgen.pipeline.generation import GenerateRequest, render_outputs
+from sqlgen.project.graph import Direction
 from sqlgen.runtime.runner import build_dialect
 from sqlgen.verify.split import split_script
 

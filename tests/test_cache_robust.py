@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sqlgen.cache import StepStore
+from sqlgen.cache.steps import StepStore
 from tests.projects import make_project, revision_source
 
 Cli = Callable[..., Result]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 
 from sqlgen import api
-from sqlgen.dialects import find_profile, load_profiles
+from sqlgen.dialects.profiles import find_profile, load_profiles
 from sqlgen.runtime.runner import RunSettings, run_dialect
 
 from .projects import line_of, make_project, revision_source
@@ -71,7 +71,7 @@ def test_operation_calls_include_batch_operations(example_dir: Path) -> None:
 
 
 def test_batch_statements_carry_a_batch_flush(example_dir: Path) -> None:
-    from sqlgen.captured import BatchFlush
+    from sqlgen.pipeline.captured import BatchFlush
 
     workspace = api.open_project(example_dir)
     plan = workspace.graph.plan("upgrade", "e83b4f2c6d08:9d7e2c5b1a09")

@@ -72,7 +72,7 @@ def test_an_edited_sql_file_is_drift(cli: Cli, project: Path, out: Path) -> None
 
 def _other_generator(out: Path, **versions: str) -> None:
     """Rewrite manifest.json as if made with other library versions, as sqlgen writes it."""
-    from sqlgen.output import manifest_text
+    from sqlgen.files.output import manifest_text
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     manifest["generator"].update(versions)
@@ -106,7 +106,7 @@ def test_other_library_versions_do_not_hide_other_drift(cli: Cli, project: Path,
     _other_generator(out, sqlglot="1.2.3")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     manifest["files"][0]["sha256"] = "0" * 64  # a meaningful part of it
-    from sqlgen.output import manifest_text
+    from sqlgen.files.output import manifest_text
 
     (out / "manifest.json").write_text(manifest_text(manifest), encoding="utf-8")
     # the SQL files are as rendered: only the manifest differs, beyond its versions

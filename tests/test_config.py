@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sqlgen import api
-from sqlgen.config import load_project
 from sqlgen.errors import ConfigError, EnvPyError, NoMigrationsFound
+from sqlgen.project.config import load_project
 
 from .projects import linear, make_project, revision_source
 

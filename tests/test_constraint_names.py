@@ -17,15 +17,15 @@ import sqlalchemy as sa
 from alembic.operations import Operations, ops
 from alembic.runtime.migration import MigrationContext
 
-from sqlgen import dialects
-from sqlgen.dialects import ConstraintNames, Profile
+from sqlgen.dialects import profiles
+from sqlgen.dialects.profiles import ConstraintNames, Profile
 from sqlgen.errors import ConfigError
 from sqlgen.model import ModelInspector, SchemaModel, apply_operation, apply_sql
 from sqlgen.runtime.runner import build_dialect
 from sqlgen.verify.mariadb_server import MariaDBServer
 from sqlgen.verify.postgres_server import PostgresServer
 
-PROFILES = dialects.load_profiles()
+PROFILES = profiles.load_profiles()
 
 
 # --- running operations on an engine and into the model ---
@@ -536,8 +536,8 @@ def test_a_profile_rule_the_model_cannot_follow_is_refused(
 ) -> None:
     data = {"name": "x", "sqlalchemy": "postgresql", "sqlglot": "postgres"}
     with pytest.raises(ConfigError, match=message):
-        dialects.profile_from_data({**data, "constraint_names": table}, "x.toml")
-    rules = dialects.profile_from_data(
+        profiles.profile_from_data({**data, "constraint_names": table}, "x.toml")
+    rules = profiles.profile_from_data(
         {
             **data,
             "constraint_names": {"family": "postgresql", "foreign_key": "{table}_{columns}_fk"},

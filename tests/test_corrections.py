@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from sqlgen import dialects
-from sqlgen.corrections import correct
+from sqlgen.dialects import profiles
+from sqlgen.dialects.corrections import correct
 from sqlgen.errors import ConfigError
 from tests.projects import make_project, revision_source
 
@@ -62,7 +62,7 @@ def test_a_statement_without_serial_is_left_alone() -> None:
 def test_a_profile_naming_an_unknown_correction_is_refused() -> None:
     data = {"name": "x", "sqlalchemy": "duckdb", "sqlglot": "duckdb", "corrections": ["magic"]}
     with pytest.raises(ConfigError, match="unknown correction 'magic'"):
-        dialects.profile_from_data(data, "x.toml")
+        profiles.profile_from_data(data, "x.toml")
 
 
 def test_duckdb_script_runs_marks_the_correction_and_the_manifest_lists_it(

@@ -15,7 +15,7 @@ import pytest
 from click.testing import Result
 
 from sqlgen import api
-from sqlgen.dialects import find_profile, load_profiles
+from sqlgen.dialects.profiles import find_profile, load_profiles
 from sqlgen.errors import ConfigError, UnknownDialect
 from sqlgen.runtime.runner import dialect_available
 
@@ -33,7 +33,7 @@ def test_built_in_profiles_load_from_the_package() -> None:
     profiles = load_profiles()
     assert set(profiles) >= BUILT_IN
     for profile in profiles.values():
-        assert profile.source == f"sqlgen.profiles/{profile.name}.toml"
+        assert profile.source == f"sqlgen.dialects.builtin/{profile.name}.toml"
 
 
 @pytest.mark.parametrize(
@@ -209,7 +209,7 @@ def test_the_wheel_ships_the_profiles(tmp_path: Path) -> None:
     [wheel] = wheels.glob("sqlgen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in BUILT_IN:
-        assert f"sqlgen/profiles/{name}.toml" in names
+        assert f"sqlgen/dialects/builtin/{name}.toml" in names
     # and every module of the package, so no subpackage is left out of the wheel
     source = {p.relative_to(REPO).as_posix() for p in (REPO / "sqlgen").rglob("*.py")}
     assert source <= names

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sqlgen import api
-from sqlgen.dialects import load_profiles
+from sqlgen.dialects.profiles import load_profiles
 from sqlgen.runtime.runner import dialect_available
 
 from .conftest import require

@@ -15,9 +15,9 @@ import pytest
 from click.testing import Result
 
 from sqlgen import api
-from sqlgen.fanout import Tick, cores, fan_out
-from sqlgen.generation import GenerateRequest, render_outputs
-from sqlgen.progress import ProgressBar
+from sqlgen.cli.progress import ProgressBar
+from sqlgen.pipeline.fanout import Tick, cores, fan_out
+from sqlgen.pipeline.generation import GenerateRequest, render_outputs
 
 
 def _square(index: int, tick: Tick) -> int:

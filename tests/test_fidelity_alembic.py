@@ -22,7 +22,7 @@ from typing import cast
 import pytest
 
 from sqlgen.api import GenerateRequest, generate, open_project
-from sqlgen.graph import Direction
+from sqlgen.project.graph import Direction
 from tests.sqltokens import DIALECTS, Comparison, compare_scripts
 
 REVISIONS = 200

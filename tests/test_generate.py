@@ -470,7 +470,7 @@ def test_failure_leaves_existing_files_untouched(tmp_path: Path, cli: Cli) -> No
 def test_write_failure_leaves_no_partial_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sqlgen import output
+    from sqlgen.files import output
 
     target = tmp_path / "a.sql"
     target.write_text("old reviewed content\n")
@@ -601,7 +601,7 @@ def test_identity_insert_only_where_the_table_may_have_identity(tmp_path: Path) 
 def test_written_files_are_readable_like_any_other_file(tmp_path: Path) -> None:
     import stat
 
-    from sqlgen.output import atomic_write
+    from sqlgen.files.output import atomic_write
 
     target = tmp_path / "a.sql"
     old = os.umask(0o022)

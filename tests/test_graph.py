@@ -44,7 +44,7 @@ from sqlgen.errors import (
     RevisionCycle,
     UnknownRevision,
 )
-from sqlgen.graph import Plan, PlannedStep, RevisionGraph, VersionChange
+from sqlgen.project.graph import Plan, PlannedStep, RevisionGraph, VersionChange
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -561,7 +561,7 @@ def test_heads_base_with_several_heads_ends_with_no_rows() -> None:
 _SEED_SCRIPT = """
 import json
 from alembic.script.revision import Revision
-from sqlgen.graph import RevisionGraph
+from sqlgen.project.graph import RevisionGraph
 
 def plans(revisions, ranges):
     graph = RevisionGraph(revisions)

@@ -1,7 +1,7 @@
-"""Alembic's and SQLAlchemy's private names: only in sqlgen.internals, and still there.
+"""Alembic's and SQLAlchemy's private names: only in sqlgen.runtime.internals, and still there.
 
 sqlgen relies on names those libraries do not promise to keep. All of them go
-through sqlgen/internals.py: the first test scans sqlgen's source and fails on a
+through sqlgen/runtime/internals.py: the first test scans sqlgen's source and fails on a
 private name of alembic or sqlalchemy anywhere else; the others exercise each
 accessor against the installed versions, so an upgrade that removes or changes one
 fails here, by name, rather than somewhere deep in a rendering.
@@ -36,17 +36,17 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 import sqlgen
-from sqlgen import internals
+from sqlgen.runtime import internals
 
 from .projects import make_project, revision_source
 
 PACKAGE = Path(sqlgen.__file__).parent
 REPO = PACKAGE.parent
-INTERNALS = PACKAGE / "internals.py"
+INTERNALS = PACKAGE / "runtime" / "internals.py"
 _PRIVATE = re.compile(r"_[A-Za-z]\w*")
 
 
-# --- no private name of Alembic or SQLAlchemy outside sqlgen.internals --------------------
+# --- no private name of Alembic or SQLAlchemy outside sqlgen.runtime.internals --------------------
 
 
 def _library_names() -> set[str]:
@@ -167,7 +167,9 @@ def test_no_private_name_of_alembic_or_sqlalchemy_outside_internals(
     library: set[str], trees: dict[Path, ast.Module]
 ) -> None:
     found = private_uses(trees, library, _own_attributes(trees))
-    assert found == [], "use (or add) an accessor in sqlgen/internals.py:\n" + "\n".join(found)
+    assert found == [], "use (or add) an accessor in sqlgen/runtime/internals.py:\n" + "\n".join(
+        found
+    )
 
 
 def test_the_scan_finds_each_kind_of_use(library: set[str]) -> None:
@@ -203,7 +205,7 @@ def test_no_name_of_sqlgen_shadows_a_private_name_internals_uses(
 
 # --- every accessor still works with the installed versions -----------------------------
 
-# the public names of sqlgen.internals that are accessors (everything but these)
+# the public names of sqlgen.runtime.internals that are accessors (everything but these)
 _NOT_ACCESSORS = {"CHECKED_WITH", "T"}
 
 

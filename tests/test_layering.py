@@ -1,7 +1,9 @@
-"""Layers point one way: cli -> api -> config/scripts/graph -> runtime -> render -> output.
+"""Layers point one way: cli -> api -> pipeline -> project -> runtime -> render -> files.
 
-Shared data (errors, dialect profiles, captured items) sits below them all. Only
-the CLI knows about click.
+A package is a layer (docs/architecture.md draws them). The few modules whose rank
+is not their package's say why below: a step a command composes from the whole
+pipeline ranks with the pipeline, and shared data ranks below every layer. Only the
+CLI knows about click.
 """
 
 from __future__ import annotations
@@ -18,39 +20,29 @@ PACKAGE = Path(sqlgen.__file__).parent
 RANKS = {
     "sqlgen.cli": 0,
     "sqlgen.__main__": 0,
-    "sqlgen.progress": 0,
     "sqlgen.api": 1,
-    "sqlgen.workspace": 1,
-    "sqlgen.generation": 1,
-    "sqlgen.drift": 1,
-    "sqlgen.fanout": 1,
-    "sqlgen.memo": 1,
-    "sqlgen.snapshot": 1,
-    "sqlgen.authoring": 1,
-    "sqlgen.changes": 1,
-    "sqlgen.config": 2,
-    "sqlgen.scripts": 2,
-    "sqlgen.script_index": 2,
-    "sqlgen.graph": 2,
+    "sqlgen.pipeline": 1,
+    # steps a command composes from the whole pipeline, kept beside what they are about
+    "sqlgen.cache.memo": 1,  # replays a whole earlier run, checked against the project
+    "sqlgen.files.drift": 1,  # renders the range again and compares it with the files
+    "sqlgen.model.at_revision": 1,  # runs the range up to a revision to read its schema
+    "sqlgen.project.authoring": 1,  # writes a revision from the schema at the head
+    "sqlgen.project": 2,
     "sqlgen.runtime": 3,
     "sqlgen.render": 4,
     "sqlgen.lint": 4,
     "sqlgen.review": 4,
-    "sqlgen.output": 5,
-    "sqlgen.lock": 5,
-    "sqlgen.cache": 5,
-    "sqlgen.cache_writes": 5,
-    "sqlgen.results": 5,
-    "sqlgen.fingerprint": 6,
-    "sqlgen.imported": 5,
     "sqlgen.verify": 5,
-    "sqlgen.captured": 6,
+    "sqlgen.files": 5,
+    "sqlgen.cache": 5,
+    "sqlgen.pipeline.results": 5,  # a run's results as data: files written, approvals
+    # shared data and pinned internals, below every layer
+    "sqlgen.pipeline.captured": 6,
+    "sqlgen.cache.fingerprint": 6,
+    "sqlgen.runtime.internals": 6,
+    "sqlgen.model": 6,
     "sqlgen.dialects": 6,
     "sqlgen.errors": 6,
-    "sqlgen.dialect_sql": 6,
-    "sqlgen.corrections": 6,
-    "sqlgen.model": 6,
-    "sqlgen.internals": 6,
     "sqlgen": 6,
 }
 
@@ -72,8 +64,12 @@ def _imports(path: Path) -> list[str]:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
-            names.append(node.module)
-            names += [f"{node.module}.{alias.name}" for alias in node.names]
+            # `from package import module` depends on that module (and the package's
+            # __init__, which only re-exports what lies below it), not on the package
+            submodules = [f"{node.module}.{alias.name}" for alias in node.names]
+            names += [name for name in submodules if _is_module(name)]
+            if not all(_is_module(name) for name in submodules):
+                names.append(node.module)
     return names
 
 

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import ops
 
-from sqlgen.captured import Item
 from sqlgen.lint import RULES, LintConfig, lint
 from sqlgen.lint.rules import CHECKS
 from sqlgen.lint.rules.sg701_raw_sql_does_not_parse import (
@@ -20,6 +19,7 @@ from sqlgen.lint.rules.sg701_raw_sql_does_not_parse import (
     procedural_kind,
     written_as_text,
 )
+from sqlgen.pipeline.captured import Item
 
 from .lint_helpers import FROM_BASE, capture, fired, lint_downgrade, lint_upgrade, migration
 

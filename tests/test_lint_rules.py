@@ -15,7 +15,7 @@ from alembic.operations import ops
 import sqlgen.lint
 from sqlgen.lint.reference import rules_reference
 from sqlgen.lint.rules import CHECKS, LINT, MODULES, RULES, RULES_BY_ID, helpers
-from sqlgen.operations import KNOWN
+from sqlgen.model.operations import KNOWN
 
 REPO = Path(__file__).resolve().parent.parent
 LINT_PACKAGE = Path(sqlgen.lint.__file__).parent

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.schema import CreateTable
 
-from sqlgen import api, dialects
-from sqlgen.captured import BatchFlush, Item, OperationCall, Refusal, StepCapture
+from sqlgen import api
+from sqlgen.dialects import profiles
 from sqlgen.model import (
     ModelInspector,
     RawType,
@@ -30,13 +30,14 @@ from sqlgen.model import (
     to_metadata,
     to_table,
 )
+from sqlgen.pipeline.captured import BatchFlush, Item, OperationCall, Refusal, StepCapture
 from sqlgen.runtime import runner
 
 # --- helpers ---
 
 
 def _sqlite() -> Dialect:
-    return runner.build_dialect(dialects.load_profiles()["sqlite"])
+    return runner.build_dialect(profiles.load_profiles()["sqlite"])
 
 
 def _model(*operations: Any, where: str = "revision r1, line 3") -> SchemaModel:
@@ -445,7 +446,7 @@ def test_sql_create_table_with_types_keys_and_constraints() -> None:
     customers = model.tables[(None, "customers")]
     assert isinstance(customers.columns[1].type, sa.String)
     assert customers.columns[1].type.length == 255
-    insp = _inspector(model, runner.build_dialect(dialects.load_profiles()["postgresql"]))
+    insp = _inspector(model, runner.build_dialect(profiles.load_profiles()["postgresql"]))
     assert insp.get_pk_constraint("orders") == {"constrained_columns": ["id"], "name": "pk_orders"}
     assert insp.get_columns("orders")[0]["nullable"] is False
     assert insp.get_columns("orders")[2]["default"] == "0"
@@ -518,7 +519,7 @@ def test_sql_indexes_schemas_views_comments() -> None:
         "COMMENT ON COLUMN shop.items.name IS 'label'",
         "CREATE VIEW v AS SELECT 1",
     )
-    insp = _inspector(model, runner.build_dialect(dialects.load_profiles()["postgresql"]))
+    insp = _inspector(model, runner.build_dialect(profiles.load_profiles()["postgresql"]))
     assert insp.get_schema_names() == ["public", "shop"]
     assert insp.get_view_names() == ["v"]
     assert insp.get_table_comment("items", "shop") == {"text": "things"}
@@ -745,7 +746,7 @@ def test_replay_keeps_the_order_of_operations_and_raw_sql() -> None:
 def example(example_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
     workspace = api.open_project(example_dir)
     plan = workspace.graph.plan("upgrade", "base:heads")
-    profile = dialects.load_profiles()["sqlite"]
+    profile = profiles.load_profiles()["sqlite"]
     run = runner.run_dialect(plan.steps, True, profile, runner.RunSettings())
     assert run.failures == []
     model = SchemaModel(default_schema=profile.default_schema)
@@ -799,7 +800,7 @@ def test_the_model_does_not_depend_on_the_dialect_that_ran(example_dir: Path) ->
     plan = workspace.graph.plan("upgrade", "base:heads")
     models = []
     for name in ("sqlite", "postgresql", "mysql"):
-        profile = dialects.load_profiles()[name]
+        profile = profiles.load_profiles()[name]
         run = runner.run_dialect(plan.steps, True, profile, runner.RunSettings())
         model = SchemaModel(default_schema=profile.default_schema)
         replay(model, run.steps, profile.sqlglot)
@@ -813,7 +814,7 @@ def test_alembic_autogenerate_compares_against_the_model() -> None:
     from alembic.runtime.migration import MigrationContext
 
     model = _model(_customers(), _orders())
-    insp = _inspector(model, runner.build_dialect(dialects.load_profiles()["postgresql"]))
+    insp = _inspector(model, runner.build_dialect(profiles.load_profiles()["postgresql"]))
     target = sa.MetaData()
     sa.Table(
         "customers",
@@ -848,7 +849,7 @@ def test_inspected_types_are_the_classes_the_database_reflects() -> None:
     mood = sa.Enum("happy", "sad", name="mood")
     assert as_reflected(mood, pg) is mood
     model = _model(_customers())
-    columns = _inspector(model, runner.build_dialect(dialects.load_profiles()["postgresql"]))
+    columns = _inspector(model, runner.build_dialect(profiles.load_profiles()["postgresql"]))
     assert [repr(c["type"]) for c in columns.get_columns("customers")][:2] == [
         "INTEGER()",
         "VARCHAR(length=255)",

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sqlgen import api
-from sqlgen.generation import GenerateRequest, render_outputs
+from sqlgen.pipeline.generation import GenerateRequest, render_outputs
 from sqlgen.verify.postgres_server import PostgresServer
 from tests.model_helpers import VERSION_TABLE, compare_revision_by_revision
 

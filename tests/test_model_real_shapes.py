@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from sqlgen import api
-from sqlgen.generation import GenerateRequest, Generation, render_outputs
+from sqlgen.pipeline.generation import GenerateRequest, Generation, render_outputs
 from tests.projects import make_project, revision_source
 
 SEEN_HEADER = "SEEN = {}\n"

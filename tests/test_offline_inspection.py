@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from click.testing import Result
 
 from sqlgen import api
-from sqlgen.dialects import load_profiles
-from sqlgen.generation import GenerateRequest, render_outputs
+from sqlgen.dialects.profiles import load_profiles
+from sqlgen.pipeline.generation import GenerateRequest, render_outputs
 from sqlgen.verify.postgres_server import PostgresServer
 from tests.model_helpers import compare_revision_by_revision
 from tests.projects import line_of, make_project, revision_source

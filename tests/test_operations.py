@@ -1,4 +1,4 @@
-"""Every layer acting on Alembic operations covers the same ones (sqlgen.operations.KNOWN).
+"""Every layer acting on Alembic operations covers the same ones (sqlgen.model.operations.KNOWN).
 
 An operation the model applies but the review does not describe (or the other
 way round) would be a change that goes unreviewed, or one the model misses;
@@ -14,7 +14,7 @@ from alembic.ddl.postgresql import CreateExcludeConstraintOp
 from alembic.operations import ops
 
 from sqlgen.model.apply import APPLY
-from sqlgen.operations import KNOWN, OperationTable
+from sqlgen.model.operations import KNOWN, OperationTable
 from sqlgen.review.operations import DESCRIBE
 
 TABLES: list[OperationTable[Any]] = [APPLY, DESCRIBE]

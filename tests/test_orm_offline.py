@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from sqlgen import api
-from sqlgen.captured import DataRead
 from sqlgen.errors import GenerationFailed
+from sqlgen.pipeline.captured import DataRead
 
 from .projects import line_of, make_project, revision_source
 

@@ -402,7 +402,7 @@ def test_bundle_refuses_a_symlink_in_its_folder(project: Path, cli: Cli, tmp_pat
 
 
 def test_zip_entries_of_a_folder_named_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sqlgen.output import write_zip
+    from sqlgen.files.output import write_zip
 
     folder = tmp_path / "here"
     (folder / "sub").mkdir(parents=True)
@@ -416,7 +416,7 @@ def test_zip_entries_of_a_folder_named_dot(tmp_path: Path, monkeypatch: pytest.M
 # --- one module decides the paths sqlgen writes ----------------------------------------
 
 PACKAGE = Path(sqlgen.__file__).parent
-DECIDER = "sqlgen/output.py"
+DECIDER = "sqlgen/files/output.py"
 # calls that write, replace or delete a file whatever they are called on
 WRITERS = {"unlink", "rmdir", "rmtree", "write_text", "write_bytes", "atomic_write",
            "copyfile", "copytree", "symlink_to", "hardlink_to", "touch"}  # fmt: skip

@@ -21,7 +21,7 @@ import pytest
 from psycopg import errors, sql
 
 from sqlgen import api
-from sqlgen.graph import Direction
+from sqlgen.project.graph import Direction
 from sqlgen.verify.postgres_server import (
     Installation,
     PostgresNotFound,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from sqlgen import api
-from sqlgen.captured import DialectRun
-from sqlgen.dialects import load_profiles
-from sqlgen.graph import Plan
+from sqlgen.dialects.profiles import load_profiles
+from sqlgen.pipeline.captured import DialectRun
+from sqlgen.project.graph import Plan
 from sqlgen.render.script import Header, render
 from sqlgen.review import SECTIONS, Review, build_review, section_id, to_html, to_markdown
 from sqlgen.review.blocks import Table

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from click.testing import Result
 
 from sqlgen import api
-from sqlgen.generation import GenerateRequest, render_outputs
+from sqlgen.pipeline.generation import GenerateRequest, render_outputs
 from sqlgen.verify.postgres_server import PostgresServer
 from sqlgen.verify.split import split_script
 from tests.model_helpers import facts

@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from sqlgen import api
-from sqlgen.dialects import load_profiles
+from sqlgen.dialects.profiles import load_profiles
 from sqlgen.model import to_metadata
+from sqlgen.model.at_revision import model_at
 from sqlgen.runtime.runner import dialect_available
-from sqlgen.snapshot import model_at
 from sqlgen.verify.mariadb_server import MariaDBServer
 from sqlgen.verify.postgres_server import PostgresServer
 from sqlgen.verify.split import split_script

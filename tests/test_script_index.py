@@ -14,8 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sqlgen.script_index import INDEX_FILE, LazyScriptModule, ScriptFacts, ScriptIndex, pure_names
-from sqlgen.workspace import open_project
+from sqlgen.project.script_index import (
+    INDEX_FILE,
+    LazyScriptModule,
+    ScriptFacts,
+    ScriptIndex,
+    pure_names,
+)
+from sqlgen.project.workspace import open_project
 from tests.projects import make_project, revision_source
 
 Cli = Callable[..., Result]

@@ -22,9 +22,9 @@ from click.testing import Result
 from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from sqlgen import dialects
-from sqlgen.captured import DialectRun, OfflineServer
-from sqlgen.dialects import parse_version
+from sqlgen.dialects import profiles
+from sqlgen.dialects.profiles import parse_version
+from sqlgen.pipeline.captured import DialectRun, OfflineServer
 from sqlgen.render.script import Header, render
 from sqlgen.runtime.runner import build_dialect
 from sqlgen.runtime.server import offline_dialect, server_of
@@ -32,7 +32,7 @@ from sqlgen.verify.mariadb_server import MariaDBServer
 from sqlgen.verify.postgres_server import PostgresServer
 from tests.projects import make_project, revision_source
 
-PROFILES = dialects.load_profiles()
+PROFILES = profiles.load_profiles()
 
 
 def dialect(name: str, version: str | None = None) -> Dialect:

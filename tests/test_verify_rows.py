@@ -14,7 +14,7 @@ import pytest
 from click.testing import Result
 
 from sqlgen import api
-from sqlgen.snapshot import model_at
+from sqlgen.model.at_revision import model_at
 from sqlgen.verify import mariadb_server, postgres_server
 from sqlgen.verify.conditions import parse, satisfied
 from sqlgen.verify.rows import RowMaker, order

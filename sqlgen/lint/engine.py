@@ -20,8 +20,7 @@ from alembic.operations import ops
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from sqlgen.captured import DialectRun, StepCapture
-from sqlgen.dialects import Profile
+from sqlgen.dialects.profiles import Profile
 from sqlgen.lint.model import (
     Finding,
     Hit,
@@ -34,6 +33,7 @@ from sqlgen.lint.model import (
 )
 from sqlgen.lint.rules import CHECKS, RULES, RULES_BY_ID
 from sqlgen.lint.suppress import apply_suppressions
+from sqlgen.pipeline.captured import DialectRun, StepCapture
 
 if TYPE_CHECKING:
     from sqlgen.model.schema import TableModel

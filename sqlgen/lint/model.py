@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from sqlglot import exp
 
-from sqlgen.captured import Item, OperationCall, StepCapture
-from sqlgen.dialects import Profile
+from sqlgen.dialects.profiles import Profile
+from sqlgen.pipeline.captured import Item, OperationCall, StepCapture
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation

@@ -18,11 +18,10 @@ from alembic.operations import ops
 from alembic.operations.schemaobj import SchemaObjects
 from alembic.runtime.migration import MigrationContext
 
-from sqlgen import internals
-from sqlgen.captured import BatchFlush, Item, OperationCall, StepCapture
 from sqlgen.model import edit
 from sqlgen.model.edit import Gap
 from sqlgen.model.naming import Created, type_checks_created
+from sqlgen.model.operations import OperationTable
 from sqlgen.model.schema import (
     CheckModel,
     ComputedModel,
@@ -46,7 +45,8 @@ from sqlgen.model.tables import (
     name_of,
     sql_text,
 )
-from sqlgen.operations import OperationTable
+from sqlgen.pipeline.captured import BatchFlush, Item, OperationCall, StepCapture
+from sqlgen.runtime import internals
 
 __all__ = ["apply_operation", "apply_sql", "create_table", "replay_step"]
 

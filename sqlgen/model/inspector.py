@@ -29,7 +29,6 @@ from sqlalchemy.engine.interfaces import (
 from sqlalchemy.engine.reflection import Inspector, ObjectKind, ObjectScope
 from sqlalchemy.exc import NoSuchTableError
 
-from sqlgen import internals
 from sqlgen.model.reflected import as_reflected
 from sqlgen.model.schema import (
     ColumnModel,
@@ -38,6 +37,7 @@ from sqlgen.model.schema import (
     UncertainTable,
     Uncertainty,
 )
+from sqlgen.runtime import internals
 
 
 class ModelBind:

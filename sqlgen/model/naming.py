@@ -1,7 +1,7 @@
 """The names a database gives constraints created without one.
 
 PostgreSQL and MariaDB name an unnamed constraint by a fixed rule; the profile's
-`[constraint_names]` table declares it (sqlgen.dialects.ConstraintNames) and this
+`[constraint_names]` table declares it (sqlgen.dialects.profiles.ConstraintNames) and this
 module applies it when the constraint is created, so that the model holds the name
 the database gave: the inspector reports it as reflection would, a drop by that name
 finds it, and a later rename of the table leaves it as the database leaves it.
@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from sqlgen.dialects import ConstraintNames, template_parts
+from sqlgen.dialects.profiles import ConstraintNames, template_parts
 from sqlgen.model.schema import (
     CheckModel,
     ForeignKeyModel,

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import NullType, TypeEngine
 
-from sqlgen.captured import Refusal
+from sqlgen.pipeline.captured import Refusal
 
 if TYPE_CHECKING:
-    from sqlgen.dialects import ConstraintNames
+    from sqlgen.dialects.profiles import ConstraintNames
 
 TableKey = tuple[str | None, str]  # (schema, name); schema None is the default schema
 Options = tuple[tuple[str, Any], ...]  # a dict's items, sorted, so the dataclass stays frozen

@@ -21,7 +21,6 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause, UnaryExpression
 from sqlalchemy.sql.schema import DefaultClause
 from sqlalchemy.types import TypeEngine
 
-from sqlgen import internals
 from sqlgen.model.schema import (
     CheckModel,
     ColumnModel,
@@ -34,6 +33,7 @@ from sqlgen.model.schema import (
     UniqueModel,
     options,
 )
+from sqlgen.runtime import internals
 
 _IDENTITY_KEYS = (
     "always",

@@ -29,8 +29,8 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement, TextClause
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
-from sqlgen import internals
-from sqlgen.captured import Refusal
+from sqlgen.pipeline.captured import Refusal
+from sqlgen.runtime import internals
 
 
 class UnboundParameter(Refusal):

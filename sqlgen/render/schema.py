@@ -22,14 +22,14 @@ from sqlalchemy.schema import (
 )
 from sqlalchemy.types import NullType
 
-from sqlgen import internals
-from sqlgen.captured import one_line
-from sqlgen.corrections import correct, correction_note
-from sqlgen.dialects import Profile
+from sqlgen.dialects.corrections import correct, correction_note
+from sqlgen.dialects.profiles import Profile
 from sqlgen.model import SchemaModel, TableModel, to_metadata
 from sqlgen.model.tables import build_table
+from sqlgen.pipeline.captured import one_line
 from sqlgen.render.compile import compile_statement
 from sqlgen.render.layout import lay_out
+from sqlgen.runtime import internals
 
 
 def _with_referred_tables(metadata: MetaData, tables: Sequence[TableModel]) -> None:

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlgen.captured import DialectRun, Item, StepCapture, StepText, Warning_, one_line
-from sqlgen.corrections import correction_note
-from sqlgen.dialects import Profile
+from sqlgen.dialects.corrections import correction_note
+from sqlgen.dialects.profiles import Profile
+from sqlgen.pipeline.captured import DialectRun, Item, StepCapture, StepText, Warning_, one_line
 from sqlgen.render.layout import KEPT_OUTCOMES, lay_out
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlgen.captured import Refusal, one_line
+from sqlgen.pipeline.captured import Refusal, one_line
 from sqlgen.render.layout import same_tokens
 
 # Node kinds sqlglot is trusted to translate between dialects. Deliberately short:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from sqlgen.captured import DialectRun, StepCapture
 from sqlgen.model import SchemaModel, UncertainTable
+from sqlgen.pipeline.captured import DialectRun, StepCapture
 from sqlgen.render.schema import render_statements, table_statements
 from sqlgen.review.operations import Found, changes_of_call, changes_of_statements
 from sqlgen.review.statements import counted_kind, order_kinds, parse_statements

@@ -14,9 +14,9 @@ from typing import Any
 from alembic.operations import ops
 from sqlalchemy import Column
 
-from sqlgen.internals import BATCH_TEMP_PREFIX
-from sqlgen.operations import OperationTable
+from sqlgen.model.operations import OperationTable
 from sqlgen.review.statements import Statement, parse_statements
+from sqlgen.runtime.internals import BATCH_TEMP_PREFIX
 
 # Alembic's batch mode on SQLite copies a table through a temporary one (named with
 # BATCH_TEMP_PREFIX); that INSERT ... SELECT is Alembic moving rows, not the migration

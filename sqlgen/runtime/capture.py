@@ -46,8 +46,11 @@ from sqlalchemy.sql.selectable import Exists, Select
 from sqlalchemy.sql.visitors import cloned_traverse
 from sqlglot import exp
 
-from sqlgen import internals
-from sqlgen.captured import (
+from sqlgen.dialects.corrections import correct
+from sqlgen.model import ModelInspector, SchemaModel, TableModel, apply_operation, apply_sql
+from sqlgen.model.apply import understands
+from sqlgen.model.tables import from_table
+from sqlgen.pipeline.captured import (
     BatchFlush,
     DataRead,
     DataReadMode,
@@ -58,12 +61,9 @@ from sqlgen.captured import (
     comment_line,
     one_line,
 )
-from sqlgen.corrections import correct
-from sqlgen.model import ModelInspector, SchemaModel, TableModel, apply_operation, apply_sql
-from sqlgen.model.apply import understands
-from sqlgen.model.tables import from_table
 from sqlgen.render.compile import bind_parameters, compile_statement
 from sqlgen.render.transpile import transpile
+from sqlgen.runtime import internals
 from sqlgen.runtime.savepoint import SAVEPOINT_WARNING, OfflineSavepoint
 
 
@@ -135,7 +135,9 @@ class Recorder:
     # the schema as the run has left it so far, in the dialect `sqlglot_dialect` reads
     model: SchemaModel = field(default_factory=SchemaModel)
     sqlglot_dialect: str = ""
-    corrections: tuple[str, ...] = ()  # the profile's reviewed corrections (sqlgen.corrections)
+    corrections: tuple[
+        str, ...
+    ] = ()  # the profile's reviewed corrections (sqlgen.dialects.corrections)
     revision: str = ""
     batched: list[OperationCall] = field(default_factory=list)  # of the open batch block
     savepoints: int = 0  # opened by the revision so far: names them as SQLAlchemy does

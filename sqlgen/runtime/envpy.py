@@ -33,8 +33,8 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from sqlgen import internals
 from sqlgen.errors import EnvPyError, MetadataImportError, UsageError, line_in
+from sqlgen.runtime import internals
 
 T = TypeVar("T")
 

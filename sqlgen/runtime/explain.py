@@ -22,8 +22,8 @@ from pathlib import Path
 from alembic.operations.ops import DropConstraintOp
 from sqlalchemy.exc import CompileError
 
-from sqlgen.captured import OperationCall, one_line
 from sqlgen.model.schema import SchemaModel, TableModel
+from sqlgen.pipeline.captured import OperationCall, one_line
 from sqlgen.runtime.capture import Recorder
 
 

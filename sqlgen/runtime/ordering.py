@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.util import OrderedSet
 
-from sqlgen.internals import (
+from sqlgen.runtime.internals import (
     batch_grab_table_elements,
     creation_order,
     set_batch_grab_table_elements,

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO, cast
 
-from sqlgen.captured import printed_lines
+from sqlgen.pipeline.captured import printed_lines
 from sqlgen.runtime.capture import Recorder
 
 

@@ -30,9 +30,15 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.schema import CreateTable
 
-from sqlgen import internals
-from sqlgen.cache import CachedStep, DialectCache
-from sqlgen.captured import (
+from sqlgen.cache.fingerprint import digest_of, file_digest
+from sqlgen.cache.steps import CachedStep, DialectCache
+from sqlgen.dialects.profiles import Profile
+from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
+from sqlgen.model import SchemaModel, Uncertainty, create_table
+from sqlgen.model.delta import ModelDelta, chained, initial_state
+from sqlgen.model.sql import apply_sql
+from sqlgen.model.tables import expressions_for, from_table
+from sqlgen.pipeline.captured import (
     DataReadMode,
     DialectRun,
     Item,
@@ -42,14 +48,8 @@ from sqlgen.captured import (
     Warning_,
     one_line,
 )
-from sqlgen.dialects import Profile
-from sqlgen.errors import DialectUnavailable, RevisionFailure, line_in
-from sqlgen.fingerprint import digest_of, file_digest
-from sqlgen.model import SchemaModel, Uncertainty, create_table
-from sqlgen.model.delta import ModelDelta, chained, initial_state
-from sqlgen.model.sql import apply_sql
-from sqlgen.model.tables import expressions_for, from_table
 from sqlgen.render.compile import compile_statement
+from sqlgen.runtime import internals
 from sqlgen.runtime.capture import (
     CaptureConnection,
     DataReadRefused,

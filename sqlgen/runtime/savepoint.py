@@ -15,7 +15,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from sqlgen.captured import Refusal
+from sqlgen.pipeline.captured import Refusal
 
 
 class SavepointRollback(Refusal):

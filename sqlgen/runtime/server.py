@@ -43,8 +43,8 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 
-from sqlgen import internals
-from sqlgen.captured import OfflineServer, one_line
+from sqlgen.pipeline.captured import OfflineServer, one_line
+from sqlgen.runtime import internals
 
 Version = tuple[int, ...]
 Rows = Sequence[tuple[Any, ...]]

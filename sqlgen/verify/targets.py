@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlgen.dialects import Profile
+from sqlgen.dialects.profiles import Profile
 from sqlgen.verify.servers import EngineNotFound
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from alembic.operations import ops
 
-from sqlgen.captured import DialectRun, StepCapture
 from sqlgen.model import SchemaModel, TableKey, TableModel
+from sqlgen.pipeline.captured import DialectRun, StepCapture
 
 ALL = "*"  # in `written`: SQL sqlgen cannot read may write to any table
 

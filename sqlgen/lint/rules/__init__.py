@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol, cast
 
 from sqlgen.lint.model import Check, Hit, Rule, StepView
-from sqlgen.operations import OperationTable
+from sqlgen.model.operations import OperationTable
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation
@@ -67,6 +67,6 @@ def _readers(rules: tuple[Rule, ...]) -> OperationTable[tuple[Rule, ...]]:
 
 
 LINT = _readers(RULES)
-"""The rules that read each Alembic operation class (see `sqlgen.operations`)."""
+"""The rules that read each Alembic operation class (see `sqlgen.model.operations`)."""
 
 __all__ = ["CHECKS", "LINT", "MODULES", "RULES", "RULES_BY_ID", "Check", "RuleModule"]

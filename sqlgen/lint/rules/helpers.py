@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlglot import exp
 
-from sqlgen.captured import BatchFlush, OperationCall
 from sqlgen.lint.model import Statement, StepView
+from sqlgen.pipeline.captured import BatchFlush, OperationCall
 
 if TYPE_CHECKING:
     from alembic.operations.ops import MigrateOperation

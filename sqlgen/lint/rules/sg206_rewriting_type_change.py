@@ -27,7 +27,6 @@ from typing import Any
 from alembic.operations import ops
 from sqlglot import exp
 
-from sqlgen.captured import OperationCall
 from sqlgen.lint.model import Hit, Rule, Severity, StepView
 from sqlgen.lint.rules.helpers import (
     POSTGRESQL,
@@ -36,6 +35,7 @@ from sqlgen.lint.rules.helpers import (
     calls_on_existing_tables,
     qualified,
 )
+from sqlgen.pipeline.captured import OperationCall
 
 RULE = Rule(
     id="SG206",

@@ -58,8 +58,8 @@ from alembic.operations import ops
 from sqlalchemy.sql.elements import TextClause
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 
-from sqlgen.captured import Item, one_line
 from sqlgen.lint.model import Hit, Rule, Severity, StepView
+from sqlgen.pipeline.captured import Item, one_line
 
 RULE = Rule(
     id="SG701",

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 
 from alembic.operations import ops
 
-from sqlgen.captured import OperationCall
 from sqlgen.lint.model import Hit, Rule, Severity, StepView
 from sqlgen.lint.rules.helpers import MSSQL, has_option, qualified, rebuilds
+from sqlgen.pipeline.captured import OperationCall
 
 RULE = Rule(
     id="SG702",

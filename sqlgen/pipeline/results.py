@@ -1,7 +1,7 @@
 """What `upgrade` and `downgrade` give back: plain values, cheap to load.
 
 Kept apart from the pipeline so that a run answered from the run memo (see
-sqlgen.memo) hands the CLI the same result without loading the pipeline.
+sqlgen.cache.memo) hands the CLI the same result without loading the pipeline.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlgen.lock import Approval
-from sqlgen.output import OutputFile
+from sqlgen.files.approvals import Approval
+from sqlgen.files.output import OutputFile
 
 
 @dataclass(frozen=True)

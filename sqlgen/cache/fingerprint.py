@@ -75,7 +75,7 @@ def sqlgen_source() -> str:
     from importlib import resources
 
     found = []
-    for package in ("sqlgen", "sqlgen.profiles"):
+    for package in ("sqlgen", "sqlgen.dialects.builtin"):
         folder = Path(str(resources.files(package)))
         for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".toml"}:

@@ -22,9 +22,9 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from sqlgen import __version__
+from sqlgen.cache.fingerprint import one_command
+from sqlgen.cli.progress import ProgressBar
 from sqlgen.errors import GenerationFailed, SqlgenError
-from sqlgen.fingerprint import one_command
-from sqlgen.progress import ProgressBar
 
 
 class LazyModule:
@@ -41,8 +41,8 @@ class LazyModule:
 
 if TYPE_CHECKING:
     from sqlgen import api
-    from sqlgen.graph import Direction
-    from sqlgen.results import GenerateResult
+    from sqlgen.pipeline.results import GenerateResult
+    from sqlgen.project.graph import Direction
 else:
     # The pipeline (SQLAlchemy, Alembic, sqlglot) loads on first use, so that
     # `sqlgen --help` and usage errors answer at once.
@@ -235,7 +235,7 @@ def _with(
 # Every command that renders SQL (upgrade, downgrade, lint, bundle, verify, check,
 # regenerate, schema) takes these, with the same names, the same SQLGEN_* environment
 # variables and the same config keys (the environment and config are read by
-# sqlgen.config; a value given here wins). tests/test_options.py walks the commands.
+# sqlgen.project.config; a value given here wins). tests/test_options.py walks the commands.
 RENDERING_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "-d",
@@ -578,9 +578,9 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
     key = None
     if not kw["no_cache"] and not kw["all_dialects"]:
         # Asked exactly this before, with nothing changed since: the remembered run,
-        # without loading the migrations (see sqlgen.memo).
-        from sqlgen import memo
-        from sqlgen.config import cache_dir_of
+        # without loading the migrations (see sqlgen.cache.memo).
+        from sqlgen.cache import memo
+        from sqlgen.project.config import cache_dir_of
 
         key = memo.memo_key(state.project, state.config, settings, asked)
         cache = state.guard(

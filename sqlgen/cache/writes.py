@@ -2,8 +2,8 @@
 
 The first write that fails (a read-only checkout, a full disk) prints one
 `warning:` line on stderr; nothing more is written there by this process. Both
-cache layers write through here: the step cache (sqlgen.cache) and the run memo
-(sqlgen.memo), which must stay import-light, so this module is too.
+cache layers write through here: the step cache (sqlgen.cache.steps) and the run memo
+(sqlgen.cache.memo), which must stay import-light, so this module is too.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlgen.errors import OutputError
-from sqlgen.output import write_inside
+from sqlgen.files.output import write_inside
 
 # The cache folders found unwritable by this process (inherited by forked workers):
 # reported once, then left alone.

@@ -30,9 +30,9 @@ from typing import Any
 
 from alembic import util as alembic_util
 
-from sqlgen.cache import prepare_folder
+from sqlgen.cache.steps import prepare_folder
 from sqlgen.errors import OutputError
-from sqlgen.output import write_inside
+from sqlgen.files.output import write_inside
 
 FORMAT = 1
 INDEX_FILE = "scripts.idx"

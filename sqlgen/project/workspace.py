@@ -10,14 +10,14 @@ from typing import Any
 
 from alembic.script import Script
 
-from sqlgen.config import Project, cache_folder, load_project
-from sqlgen.dialects import Profile, find_profile, load_profiles
+from sqlgen.dialects.profiles import Profile, find_profile, load_profiles
 from sqlgen.errors import UnknownDialect, UsageError
-from sqlgen.graph import RevisionGraph
+from sqlgen.project.config import Project, cache_folder, load_project
+from sqlgen.project.graph import RevisionGraph
+from sqlgen.project.script_index import ScriptIndex
+from sqlgen.project.scripts import load_scripts, prepare_imports
 from sqlgen.runtime.envpy import Environment, project_config, run_env_py
 from sqlgen.runtime.runner import dialect_available
-from sqlgen.script_index import ScriptIndex
-from sqlgen.scripts import load_scripts, prepare_imports
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Rendering a range into script files and a manifest section, in memory.
 
 `render_outputs` runs every dialect and renders its files; nothing is written
-here (sqlgen.output does that), so `check` can compare a fresh rendering with
+here (sqlgen.files.output does that), so `check` can compare a fresh rendering with
 what is on disk.
 """
 
@@ -16,14 +16,9 @@ from typing import Any, Protocol, cast
 from alembic.script import Script
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from sqlgen import __version__, imported
-from sqlgen.cache import FORMAT, DialectCache, StepStore, prepare_folder
-from sqlgen.captured import DialectRun, StepLike
-from sqlgen.config import Options
-from sqlgen.dialects import Profile, find_profile, parse_version
-from sqlgen.errors import ConfigError, RevisionFailure, UsageError
-from sqlgen.fanout import Tick, cores, fan_out, tuned_gc
-from sqlgen.fingerprint import (
+from sqlgen import __version__
+from sqlgen.cache import imported
+from sqlgen.cache.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
     file_digest,
@@ -31,14 +26,20 @@ from sqlgen.fingerprint import (
     project_code,
     sqlgen_source,
 )
-from sqlgen.graph import Direction, Plan
-from sqlgen.output import OutputFile, target_label
+from sqlgen.cache.steps import FORMAT, DialectCache, StepStore, prepare_folder
+from sqlgen.dialects.profiles import Profile, find_profile, parse_version
+from sqlgen.errors import ConfigError, RevisionFailure, UsageError
+from sqlgen.files.output import OutputFile, target_label
+from sqlgen.pipeline.captured import DialectRun, StepLike
+from sqlgen.pipeline.fanout import Tick, cores, fan_out, tuned_gc
+from sqlgen.pipeline.results import RangeSummary
+from sqlgen.project.config import Options
+from sqlgen.project.graph import Direction, Plan
+from sqlgen.project.workspace import Workspace, engines, profiles, resolve_dialects
 from sqlgen.render.layout import KEPT_OUTCOMES
 from sqlgen.render.script import Header, Rendered, render
-from sqlgen.results import RangeSummary
 from sqlgen.runtime.envpy import Environment, describe_value, load_object
 from sqlgen.runtime.runner import RunSettings, dialect_class, run_dialect, store_rendered
-from sqlgen.workspace import Workspace, engines, profiles, resolve_dialects
 
 # Below this many revision renderings (revisions x dialects), forking workers costs
 # more than it saves.
@@ -78,7 +79,7 @@ def _label(ids: Sequence[str]) -> str:
     """A file-name part for a set of revisions: ids, never words like `head`."""
     if not ids:
         return "base"
-    # ids are at most 64 characters (sqlgen.scripts.PLAIN_NAME): a long set is shortened,
+    # ids are at most 64 characters (sqlgen.project.scripts.PLAIN_NAME): a long set is shortened,
     # so that a file name stays under the 255 bytes file systems take
     if len(ids) <= 3 and len("+".join(ids)) <= 100:
         return "+".join(ids)

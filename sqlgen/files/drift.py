@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlgen.config import Options
 from sqlgen.errors import GenerationFailed
-from sqlgen.generation import GenerateRequest, generator_versions, render_outputs
-from sqlgen.lock import Approval
-from sqlgen.output import MANIFEST, manifest_text, merged_manifest, sha256
-from sqlgen.workspace import Workspace
+from sqlgen.files.approvals import Approval
+from sqlgen.files.output import MANIFEST, manifest_text, merged_manifest, sha256
+from sqlgen.pipeline.generation import GenerateRequest, generator_versions, render_outputs
+from sqlgen.project.config import Options
+from sqlgen.project.workspace import Workspace
 
 DriftKind = Literal[
     "changed", "missing", "left-over", "manifest", "approved", "unapproved", "versions"

@@ -17,10 +17,10 @@ from typing import Any, cast
 
 from sqlgen.errors import RevisionNotWritten, SchemaUnknown, UsageError
 from sqlgen.model import ModelInspector, UncertainTable
+from sqlgen.model.at_revision import model_at, unknowns
+from sqlgen.project.workspace import Workspace
 from sqlgen.runtime.envpy import load_object
 from sqlgen.runtime.runner import build_dialect
-from sqlgen.snapshot import model_at, unknowns
-from sqlgen.workspace import Workspace
 
 
 @dataclass(frozen=True)

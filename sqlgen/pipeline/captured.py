@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from sqlgen.dialects import Profile
+from sqlgen.dialects.profiles import Profile
 from sqlgen.errors import RevisionFailure
 
 if TYPE_CHECKING:  # the model imports this module; at run time it needs nothing of it
@@ -46,7 +46,7 @@ class VersionChangeLike(Protocol):
 
 
 class StepLike(Protocol):
-    """A planned step of a range (see sqlgen.graph.PlannedStep)."""
+    """A planned step of a range (see sqlgen.project.graph.PlannedStep)."""
 
     @property
     def revision(self) -> Any: ...  # an alembic Script

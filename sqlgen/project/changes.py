@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlgen.errors import SqlgenError, UsageError
-from sqlgen.workspace import Workspace
+from sqlgen.project.workspace import Workspace
 
 
 class GitError(SqlgenError):

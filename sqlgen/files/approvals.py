@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlgen.errors import ApprovedFilesChanged, ConfigError, shown
-from sqlgen.output import (
+from sqlgen.files.output import (
     OutputFile,
     inside,
     merged_manifest,

@@ -19,8 +19,7 @@ from pathlib import Path
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError, to_tuple
 
-from sqlgen import internals
-from sqlgen.config import Layout
+from sqlgen.cache.fingerprint import file_digest
 from sqlgen.errors import (
     DanglingRevision,
     DuplicateRevision,
@@ -33,8 +32,9 @@ from sqlgen.errors import (
     UnsafeName,
     line_in,
 )
-from sqlgen.fingerprint import file_digest
-from sqlgen.script_index import LazyScriptModule, ScriptIndex
+from sqlgen.project.config import Layout
+from sqlgen.project.script_index import LazyScriptModule, ScriptIndex
+from sqlgen.runtime import internals
 
 
 def prepare_imports(layout: Layout, preload: Sequence[str]) -> None:

@@ -30,11 +30,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlgen.cache_writes import unwritable, writable, write_cache_file
-from sqlgen.captured import DataRead, Item, StepText, Warning_
+from sqlgen.cache.writes import unwritable, writable, write_cache_file
 from sqlgen.errors import OutputError
+from sqlgen.files.output import write_inside
 from sqlgen.model.delta import ModelDelta
-from sqlgen.output import write_inside
+from sqlgen.pipeline.captured import DataRead, Item, StepText, Warning_
 
 FORMAT = 3  # bump when an entry's shape or meaning changes
 _MAGIC = b"SQLGEN-STEPS\n"

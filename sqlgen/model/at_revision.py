@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlgen import __version__
-from sqlgen.dialects import Profile
+from sqlgen.dialects.profiles import Profile
 from sqlgen.errors import GenerationFailed, SchemaUnknown, UsageError
-from sqlgen.generation import GenerateRequest, run_range, run_settings
 from sqlgen.model import SchemaModel, UncertainTable
 from sqlgen.model.tables import expressions_for
+from sqlgen.pipeline.generation import GenerateRequest, run_range, run_settings
+from sqlgen.project.workspace import Workspace, resolve_dialects
 from sqlgen.render.schema import render_schema
 from sqlgen.runtime.runner import build_dialect, seed_baseline
-from sqlgen.workspace import Workspace, resolve_dialects
 
 
 @dataclass(frozen=True)

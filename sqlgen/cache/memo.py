@@ -9,7 +9,7 @@ folders whose file lists matter; and the library versions. Asked the same again
 while none of them changed, the recorded files are written as a fresh run would
 write them (approvals respected), without loading the migrations or the
 pipeline. Anything changed, and it is an ordinary run, which the per-revision
-cache (sqlgen.cache) still makes cheap.
+cache (sqlgen.cache.steps) still makes cheap.
 
 The record is JSON, with a sha256 of its own content: one that does not match
 or does not parse is ignored and replaced, never trusted. Only the standard
@@ -31,9 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlgen.cache_writes import write_cache_file
-from sqlgen.errors import GenerationFailed, OutputError, RevisionFailure
-from sqlgen.fingerprint import (
+from sqlgen.cache.fingerprint import (
     CORE_LIBRARIES,
     digest_of,
     file_digest,
@@ -41,12 +39,14 @@ from sqlgen.fingerprint import (
     project_code,
     sqlgen_source,
 )
-from sqlgen.lock import Approval, write_checked
-from sqlgen.output import OutputFile, path_problem, remove_inside, section_problem
-from sqlgen.results import GenerateResult, RangeSummary, ScriptText
+from sqlgen.cache.writes import write_cache_file
+from sqlgen.errors import GenerationFailed, OutputError, RevisionFailure
+from sqlgen.files.approvals import Approval, write_checked
+from sqlgen.files.output import OutputFile, path_problem, remove_inside, section_problem
+from sqlgen.pipeline.results import GenerateResult, RangeSummary, ScriptText
 
 if TYPE_CHECKING:
-    from sqlgen.workspace import Workspace
+    from sqlgen.project.workspace import Workspace
 
 FORMAT = 1
 KEEP = 20  # records kept in the folder; the oldest go first
@@ -113,7 +113,7 @@ def memo_inputs(
     imported: Sequence[str] = (),
 ) -> Inputs:
     """Everything the run of `workspace` read that could change its output; `imported`:
-    the Python files it imported from outside the project (sqlgen.imported)."""
+    the Python files it imported from outside the project (sqlgen.cache.imported)."""
     project = workspace.project
     layout = project.layout
     pattern = "**/*.py" if layout.recursive_version_locations else "*.py"

@@ -27,7 +27,6 @@ from alembic.script.revision import (
     RevisionMap,
 )
 
-from sqlgen import internals
 from sqlgen.errors import (
     AmbiguousRevision,
     EmptyRange,
@@ -40,6 +39,7 @@ from sqlgen.errors import (
     SqlgenError,
     UnknownRevision,
 )
+from sqlgen.runtime import internals
 
 Direction = Literal["upgrade", "downgrade"]
 _RELATIVE = re.compile(r"(?:.+@)?\w*[+-]\d+$")

@@ -25,8 +25,8 @@ import sysconfig
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlgen.cache_writes import write_cache_file
-from sqlgen.fingerprint import digest_of, file_digest
+from sqlgen.cache.fingerprint import digest_of, file_digest
+from sqlgen.cache.writes import write_cache_file
 
 # top-level packages whose installed version is part of every cache key already
 KEYED_PACKAGES = frozenset({"sqlgen", "sqlalchemy", "alembic", "sqlglot", "sqlglotc", "click"})

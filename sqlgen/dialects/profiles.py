@@ -1,7 +1,7 @@
 """Dialect profiles: each target dialect is one TOML file, declared as data.
 
 The built-in profiles live in the repository's `dialects/` folder and ship in
-the wheel as the package `sqlgen.profiles`; they are read with
+the wheel as the package `sqlgen.dialects.builtin`; they are read with
 `importlib.resources`. Adding a dialect means adding a file.
 """
 
@@ -16,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
-from sqlgen.corrections import CORRECTIONS
+from sqlgen.dialects.corrections import CORRECTIONS
 from sqlgen.errors import ConfigError, UnknownDialect
 
-PROFILE_PACKAGE = "sqlgen.profiles"
+PROFILE_PACKAGE = "sqlgen.dialects.builtin"
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ class Profile:
     # the names the database gives unnamed constraints; None: the model keeps them unnamed
     constraint_names: ConstraintNames | None = None
     # reviewed corrections of SQL the dialect package compiles but the engine rejects
-    # (their ids: sqlgen.corrections.CORRECTIONS)
+    # (their ids: sqlgen.dialects.corrections.CORRECTIONS)
     corrections: tuple[str, ...] = ()
     source: str = ""
 

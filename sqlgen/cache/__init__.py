@@ -1,0 +1,1 @@
+"""What makes a warm run fast: the step cache, the memo of whole runs, and their keys."""

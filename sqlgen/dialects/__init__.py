@@ -1,0 +1,1 @@
+"""Dialect profiles (TOML data, one file per dialect) and what migrations ask of them."""

@@ -1,0 +1,1 @@
+"""Files sqlgen writes and reads back: output and manifest, approvals, drift."""

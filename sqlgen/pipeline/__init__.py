@@ -1,0 +1,1 @@
+"""Generation: running a revision range for each dialect and collecting the results."""

@@ -1,0 +1,1 @@
+"""The project: its configuration, migration scripts, revision graph and workspace."""
