@@ -27,6 +27,9 @@ RANKS = {
     "sqlgen.files.drift": 1,  # renders the range again and compares it with the files
     "sqlgen.model.at_revision": 1,  # runs the range up to a revision to read its schema
     "sqlgen.project.authoring": 1,  # writes a revision from the schema at the head
+    "sqlgen.lint.command": 1,  # renders the range both ways, then lints
+    "sqlgen.review.bundle": 1,  # writes scripts, lint findings and the review together
+    "sqlgen.verify.command": 1,  # writes the scripts, then runs them on an engine
     "sqlgen.project": 2,
     "sqlgen.runtime": 3,
     "sqlgen.render": 4,

@@ -283,6 +283,28 @@ def _remembered(data: Mapping[str, Any]) -> Remembered:
     )
 
 
+def lookup(
+    root: Path,
+    config_file: Path | None,
+    settings: Mapping[str, Any],
+    asked: Mapping[str, Any],
+    out: Path,
+    *,
+    write: bool,
+    force: bool,
+) -> tuple[str, GenerateResult | None]:
+    """The key of the run asked (`asked`: range, dialects, options; `settings`: the
+    command line's), and that run remembered, written to `out` (if `write`) as a fresh
+    run would; None for the run when it was not asked before or anything changed since.
+
+    Reads the project's config files and the memo record only: no migrations."""
+    from sqlgen.project.config import cache_dir_of
+
+    key = memo_key(root, config_file, settings, asked)
+    cache = cache_dir_of(root, config_file, os.environ, settings.get("cache_dir"))
+    return key, replay(cache, key, out, write, force)
+
+
 def replay(cache: Path, key: str, out: Path, write: bool, force: bool) -> GenerateResult | None:
     """The remembered run under `key`, written to `out` (if `write`); None if it would differ."""
     data = _load(cache, key)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -579,16 +578,13 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
     if not kw["no_cache"] and not kw["all_dialects"]:
         # Asked exactly this before, with nothing changed since: the remembered run,
         # without loading the migrations (see sqlgen.cache.memo).
-        from sqlgen.cache import memo
-        from sqlgen.project.config import cache_dir_of
-
-        key = memo.memo_key(state.project, state.config, settings, asked)
-        cache = state.guard(
-            lambda: cache_dir_of(state.project, state.config, os.environ, settings["cache_dir"])
-        )
         write, force = not kw["stdout"], kw["force"]
-        remembered = _generating(
-            state, lambda: memo.replay(cache, key, kw["out"], write, force), kw
+        key, remembered = _generating(
+            state,
+            lambda: api.remembered(
+                state.project, state.config, settings, asked, kw["out"], write=write, force=force
+            ),
+            kw,
         )
         if remembered is not None:
             _report(remembered, kw)
@@ -613,7 +609,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         server_version=kw["server_version"],
         write=not kw["stdout"],
         force=kw["force"],
-        cache=None if kw["no_cache"] else api.cache_folder(workspace),
+        cache=None if kw["no_cache"] else workspace.cache_folder,
     )
     bar = ProgressBar(sys.stderr)  # draws only on a terminal, and only for runs over a second
     _report(_generating(state, lambda: api.generate(workspace, request, bar, key), kw), kw)
@@ -783,7 +779,7 @@ def check(
     what the manifest records.
     """
     workspace = _replaying(state, out, kw)
-    cache = None if kw["no_cache"] else api.cache_folder(workspace)
+    cache = None if kw["no_cache"] else workspace.cache_folder
     result = state.guard(
         lambda: api.check(workspace, out, _replay_dialects(kw), _given(kw), cache, strict_versions)
     )
@@ -847,7 +843,7 @@ def regenerate(state: State, /, out: Path, force: bool, as_json: bool, **kw: Any
     that wrote OUT. Approved files are not overwritten without --force.
     """
     workspace = _replaying(state, out, kw)
-    cache = None if kw["no_cache"] else api.cache_folder(workspace)
+    cache = None if kw["no_cache"] else workspace.cache_folder
     options = {"as_json": as_json, "stdout": False}
     results = _generating(
         state,

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlgen.errors import ApprovedFilesChanged, ConfigError, shown
+from sqlgen.errors import ApprovedFilesChanged, ConfigError, OutputError, UsageError, shown
 from sqlgen.files.output import (
     OutputFile,
     inside,
@@ -21,6 +21,7 @@ from sqlgen.files.output import (
     output_folder,
     output_targets,
     read_manifest,
+    required_manifest,
     sha256,
     write_inside,
     write_output,
@@ -160,3 +161,50 @@ def write_checked(
     if dropped is not None:
         dropped += touched
     return write_output(out, files, direction, dialects, section, generator)
+
+
+@dataclass(frozen=True)
+class Covering:
+    """The generated files a range covers: each of its revisions' own files, and the
+    whole-range files between its two ends, in either direction."""
+
+    spec: str
+    revisions: frozenset[str]
+    start: tuple[str, ...]
+    end: tuple[str, ...]
+
+    def covers(self, entry: Mapping[str, Any]) -> bool:
+        if entry.get("kind") == "revision":
+            return entry.get("revision") in self.revisions
+        ends = {(self.start, self.end), (self.end, self.start)}
+        return (tuple(entry["from"]), tuple(entry["to"])) in ends
+
+
+def approve(out: Path, by: str, day: str, covering: Covering | None = None) -> list[Approval]:
+    """Record the reviewed files' checksums (all, or those `covering` names) in the lock.
+
+    Every file approved must be as sqlgen wrote it (its manifest checksum)."""
+    if not by.strip():
+        raise UsageError("--by needs the reviewer's name")
+    entries: list[dict[str, Any]] = required_manifest(out)["files"]
+    if covering is not None:
+        entries = [e for e in entries if covering.covers(e)]
+        if not entries:
+            raise UsageError(f"no generated file in {out} covers {covering.spec!r}")
+    approvals = read_lock(out)
+    added = []
+    for entry in sorted(entries, key=lambda e: str(e["path"])):
+        path = str(entry["path"])
+        try:
+            current = sha256((out / path).read_bytes())
+        except OSError as exc:
+            raise OutputError(out / path, "listed in manifest.json but missing") from exc
+        if current != entry["sha256"]:
+            raise OutputError(
+                out / path, "edited since sqlgen wrote it; run `sqlgen check` before approving"
+            )
+        approval = Approval(path, current, by.strip(), day)
+        approvals[path] = approval
+        added.append(approval)
+    write_lock(out, approvals)
+    return added

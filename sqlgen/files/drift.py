@@ -11,16 +11,25 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlgen.errors import GenerationFailed
-from sqlgen.files.approvals import Approval
-from sqlgen.files.output import MANIFEST, manifest_text, merged_manifest, sha256
+from sqlgen.errors import GenerationFailed, UsageError
+from sqlgen.files.approvals import Approval, read_dropped, read_lock
+from sqlgen.files.output import (
+    MANIFEST,
+    manifest_text,
+    merged_manifest,
+    read_manifest,
+    required_manifest,
+    sha256,
+)
 from sqlgen.pipeline.generation import GenerateRequest, generator_versions, render_outputs
+from sqlgen.pipeline.results import GenerateResult
+from sqlgen.pipeline.run import generate
 from sqlgen.project.config import Options
-from sqlgen.project.workspace import Workspace
+from sqlgen.project.workspace import Workspace, resolve_dialects
 
 DriftKind = Literal[
     "changed", "missing", "left-over", "manifest", "approved", "unapproved", "versions"
@@ -193,3 +202,115 @@ def compare(
             )
             drifts.append(Drift(path, "unapproved", detail))
     return drifts
+
+
+@dataclass
+class CheckResult:
+    drifts: list[Drift]
+    checked: int  # files regenerated and compared
+    # differences that are no drift: the generator's library versions alone (see drift.py)
+    notes: list[Drift] = field(default_factory=list)
+
+
+# the rendering options a manifest records for each run, by their settings' names
+_RECORDED = ("data_reads", "overrides", "source_dialect", "server_version")
+
+
+def recorded_x(out: Path) -> tuple[str, ...]:
+    """The -x arguments the manifest's runs were rendered with (check and regenerate
+    replay them when none are given)."""
+    manifest = read_manifest(out) or {}
+    found: list[str] = []
+    for direction in ("upgrade", "downgrade"):
+        environment = manifest.get(direction, {}).get("options", {}).get("environment", {})
+        found += [str(x) for x in environment.get("x", []) if str(x) not in found]
+    return tuple(found)
+
+
+def _only(
+    workspace: Workspace,
+    out: Path,
+    manifest: Mapping[str, Any],
+    dialects: Sequence[str],
+    given: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The manifest with only the runs of `dialects` (all when none); a setting `given`
+    on the command line must be what the manifest records (it is replayed, not changed)."""
+    manifest = dict(manifest)
+    wanted = {p.name for p in resolve_dialects(workspace, dialects)} if dialects else None
+    recorded: set[str] = set()
+    for direction in ("upgrade", "downgrade"):
+        section = manifest.get(direction)
+        if not section:
+            continue
+        options = section.get("options", {})
+        for key, value in given.items():
+            if key not in _RECORDED or value is None:
+                continue
+            mine = workspace.relative(Path(value)) if key == "overrides" else str(value)
+            if options.get(key) != mine:
+                raise UsageError(
+                    f"--{key.replace('_', '-')} {value}: {out / MANIFEST} records "
+                    f"{options.get(key)!r} for its {direction} run, and check and regenerate "
+                    f"replay what it records (run {direction} to change it)"
+                )
+        recorded |= set(section.get("dialects", {}))
+        if wanted is not None:
+            kept = {k: v for k, v in section.get("dialects", {}).items() if k in wanted}
+            manifest[direction] = {**section, "dialects": kept} if kept else None
+    if wanted is not None:
+        unknown = sorted(wanted - recorded)
+        if unknown:
+            raise UsageError(
+                f"--dialect {', '.join(unknown)}: {out / MANIFEST} records no run for it "
+                f"(it has {', '.join(sorted(recorded)) or 'none'})"
+            )
+        manifest["files"] = [
+            e for e in manifest.get("files", []) if str(e.get("dialect")) in wanted
+        ]
+    return manifest
+
+
+def check(
+    workspace: Workspace,
+    out: Path,
+    dialects: Sequence[str] = (),
+    given: Mapping[str, Any] | None = None,
+    cache: Path | None = None,
+    strict_versions: bool = False,
+) -> CheckResult:
+    """Regenerate every run the manifest records (of `dialects`, when given), in memory,
+    and compare with disk. `given`: settings from the command line (see `_only`);
+    `cache`: the rendering cache to use. A manifest that differs only in the generator's
+    library versions is a note, unless `strict_versions`."""
+    manifest = _only(workspace, out, required_manifest(out), dialects, given or {})
+    files, expected_manifest = expected_output(workspace, manifest, cache)
+    drifts = compare(
+        out,
+        manifest,
+        files,
+        expected_manifest,
+        read_lock(out),
+        read_dropped(out),
+        whole_manifest=not dialects,
+    )
+    notes = [] if strict_versions else [d for d in drifts if d.kind in NOTE_KINDS]
+    return CheckResult([d for d in drifts if d not in notes], len(files), notes)
+
+
+def regenerate(
+    workspace: Workspace,
+    out: Path,
+    dialects: Sequence[str] = (),
+    given: Mapping[str, Any] | None = None,
+    cache: Path | None = None,
+    force: bool = False,
+) -> list[GenerateResult]:
+    """Run again what OUT/manifest.json records: each direction's range, dialects and
+    options (of `dialects` only, when given), written to OUT as those runs wrote it."""
+    manifest = _only(workspace, out, required_manifest(out), dialects, given or {})
+    results = []
+    for replayed, request in recorded_runs(workspace, manifest):
+        again = replace(request, out=out, write=True, force=force, cache=cache)
+        results.append(generate(replayed, again))
+    return results

@@ -364,6 +364,15 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
     return _checked_manifest(root, data)
 
 
+def required_manifest(root: Path) -> dict[str, Any]:
+    """The manifest on disk, for a command that works on generated files (check,
+    approve, bundle): OutputError when there is none."""
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise OutputError(root / MANIFEST, "no sqlgen manifest here: generate the scripts first")
+    return manifest
+
+
 def _file_sha(path: Path) -> str | None:
     try:
         return sha256(path.read_bytes())

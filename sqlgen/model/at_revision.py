@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sqlgen import __version__
 from sqlgen.dialects.profiles import Profile
 from sqlgen.errors import GenerationFailed, SchemaUnknown, UsageError
+from sqlgen.files.output import atomic_write, inside
 from sqlgen.model import SchemaModel, UncertainTable
 from sqlgen.model.tables import expressions_for
 from sqlgen.pipeline.generation import GenerateRequest, run_range, run_settings
@@ -97,3 +101,55 @@ def schema_script(snapshot: ModelAt) -> str:
         return render_schema(snapshot.model, profile, dialect, header)
     except UncertainTable as exc:
         raise SchemaUnknown(profile.name, snapshot.at, unknowns(snapshot.model)) from exc
+
+
+def schema(workspace: Workspace, revision: str, dialect: str, out: Path | None = None) -> str:
+    """CREATE statements for the schema the migrations leave at `revision`, offline.
+
+    Written to `out` (atomically) when given.
+    """
+    text = schema_script(model_at(workspace, revision, dialect))
+    if out is not None:
+        atomic_write(out, text.encode("utf-8"))
+    return text
+
+
+@dataclass(frozen=True)
+class SchemaScript:
+    dialect: str
+    at: tuple[str, ...]  # the heads the schema is at; () for base
+    sql: str
+    path: Path | None  # where it was written; None when only returned
+
+    def as_json(self) -> dict[str, Any]:
+        path = str(self.path) if self.path is not None else None
+        return {"dialect": self.dialect, "at": list(self.at), "path": path, "sql": self.sql}
+
+
+def schemas(
+    workspace: Workspace,
+    revision: str,
+    dialects: Sequence[str],
+    folder: Path | None = None,
+    file: Path | None = None,
+) -> list[SchemaScript]:
+    """Each dialect's schema at `revision`; written to `folder`/DIALECT/schema-AT.sql, or
+    the one dialect's to `file`, once every dialect rendered (nothing partial)."""
+    from sqlgen.pipeline.generation import _label
+
+    if file is not None and len(dialects) != 1:
+        raise UsageError("--file takes one dialect's schema; write several with -o FOLDER")
+    rendered = []
+    for profile in resolve_dialects(workspace, dialects):
+        snapshot = model_at(workspace, revision, profile.name)
+        rendered.append((profile.name, snapshot.at, schema_script(snapshot)))
+    scripts = []
+    for name, at, text in rendered:
+        path = file if file is not None else None
+        if folder is not None:
+            relative = f"{name}/schema-{_label(at)}.sql"
+            path = inside(folder, relative, f"the file name made for {name}")
+        if path is not None:
+            atomic_write(path, text.encode("utf-8"))
+        scripts.append(SchemaScript(name, at, text, path))
+    return scripts

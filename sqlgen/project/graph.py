@@ -39,6 +39,7 @@ from sqlgen.errors import (
     SqlgenError,
     UnknownRevision,
 )
+from sqlgen.pipeline.results import RangeSummary
 from sqlgen.runtime import internals
 
 Direction = Literal["upgrade", "downgrade"]
@@ -427,3 +428,8 @@ def _text(value: object) -> str:
     if isinstance(value, tuple | list):
         return ",".join(str(v) for v in value) or "base"
     return str(value)
+
+
+def reverse_spec(plan: Plan | RangeSummary) -> str:
+    """The downgrade that undoes exactly what an upgrade plan applies."""
+    return f"{UNDO}{plan.spec}"

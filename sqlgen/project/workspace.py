@@ -11,7 +11,7 @@ from typing import Any
 from alembic.script import Script
 
 from sqlgen.dialects.profiles import Profile, find_profile, load_profiles
-from sqlgen.errors import UnknownDialect, UsageError
+from sqlgen.errors import NoMigrationsFound, UnknownDialect, UsageError
 from sqlgen.project.config import Project, cache_folder, load_project
 from sqlgen.project.graph import RevisionGraph
 from sqlgen.project.script_index import ScriptIndex
@@ -29,6 +29,11 @@ class Workspace:
     graph: RevisionGraph
     # what the migrations run in: the project's Config and, once run, env.py's configure()
     environment: Environment
+
+    @property
+    def cache_folder(self) -> Path:
+        """Where the rendering cache lives: cache_dir if set, else PROJECT/.sqlgen-cache."""
+        return cache_folder(self.project)
 
     def relative(self, path: str | Path) -> str:
         """A path as shown to users and written to files: relative to the project."""
@@ -138,3 +143,38 @@ def all_dialects(workspace: Workspace) -> tuple[list[str], list[Profile]]:
             continue
         (available if dialect_available(profile) else missing).append(profile)
     return [p.name for p in available], missing
+
+
+@dataclass(frozen=True)
+class DialectInfo:
+    profile: Profile
+    installed: bool
+
+    def as_json(self) -> dict[str, Any]:
+        p = self.profile
+        return {
+            "name": p.name,
+            "aliases": list(p.aliases),
+            "description": p.description,
+            "sqlalchemy": p.sqlalchemy,
+            "package": p.package,
+            "extra": p.extra,
+            "install": f"pip install 'sqlgen[{p.extra}]'" if p.extra else None,
+            "installed": self.installed,
+            "sqlglot": p.sqlglot,
+            "transactional_ddl": p.transactional_ddl,
+            "verify": p.verify,
+            "source": p.source,
+        }
+
+
+def dialect_table(root: Path, config_file: Path | None = None) -> list[DialectInfo]:
+    """Every profile, with whether its SQLAlchemy dialect can be imported here.
+
+    Outside a project only the built-in profiles are listed.
+    """
+    try:
+        project: Project | None = load_project(root, config_file)
+    except NoMigrationsFound:
+        project = None
+    return [DialectInfo(p, dialect_available(p)) for p in profiles(project).values()]
