@@ -425,8 +425,16 @@ OS_WRITERS = {"remove", "rename", "replace", "move", "copy", "copy2", "renames"}
 # every other place that writes or deletes, and why it is no path a migration, manifest,
 # lock or cache decides: (module, enclosing function, call) -> why
 ALLOWED = {
-    ("sqlgen/model/at_revision.py", "schema", "atomic_write"): "the file named by --file (command line)",
-    ("sqlgen/model/at_revision.py", "schemas", "atomic_write"): "--file, or a name output.inside decided",
+    (
+        "sqlgen/model/at_revision.py",
+        "schema",
+        "atomic_write",
+    ): "the file named by --file (command line)",
+    (
+        "sqlgen/model/at_revision.py",
+        "schemas",
+        "atomic_write",
+    ): "--file, or a name output.inside decided",
     ("sqlgen/verify/command.py", "verify", "rmtree"): "verify's own mkdtemp scratch folder",
     ("sqlgen/verify/servers.py", "spawn_as", "open"): "a throwaway server's log, in its folder",
     ("sqlgen/verify/servers.py", "_remove", "rmtree"): "a throwaway server's own folder",

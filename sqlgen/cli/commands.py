@@ -1,154 +1,30 @@
-"""The `sqlgen` command line. The only module that imports click.
+"""The `sqlgen` commands: each parses its options, makes one api call, and prints.
 
-sqlgen's own errors are translated here, once: usage errors exit 2, every
-other failure exits 1, and each problem is one line on stderr (a traceback
-only with --traceback).
+Errors are translated once, in sqlgen.cli.state; shared options are declared in
+sqlgen.cli.options. Only sqlgen.cli imports click.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sqlgen import __version__
 from sqlgen.cache.fingerprint import one_command
+from sqlgen.cli.options import json_option, rendering_options, rendering_settings
 from sqlgen.cli.progress import ProgressBar
-from sqlgen.errors import GenerationFailed, SqlgenError
-
-
-class LazyModule:
-    """A module imported when one of its attributes is first used."""
-
-    def __init__(self, name: str) -> None:
-        self._name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(self._name), attribute)
-
+from sqlgen.cli.state import CONTEXT, CommandFailed, SqlgenGroup, State, T, api, emit_json
+from sqlgen.errors import GenerationFailed
 
 if TYPE_CHECKING:
-    from sqlgen import api
     from sqlgen.pipeline.results import GenerateResult
     from sqlgen.project.graph import Direction
-else:
-    # The pipeline (SQLAlchemy, Alembic, sqlglot) loads on first use, so that
-    # `sqlgen --help` and usage errors answer at once.
-    api = LazyModule("sqlgen.api")
-
-T = TypeVar("T")
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class CommandFailed(click.ClickException):
-    """Exit 1 with one `error:` line per problem."""
-
-    exit_code = 1
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.problem_lines = list(lines)
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        for line in self.problem_lines:
-            click.echo(f"error: {line}", err=True)
-
-
-@dataclass
-class State:
-    project: Path
-    config: Path | None
-    preload: tuple[str, ...]
-    traceback: bool
-    x_arguments: tuple[str, ...] = ()
-    no_env_py: bool = False
-
-    def open(
-        self,
-        index_scripts: bool = False,
-        *,
-        run_env: bool = False,
-        empty_ok: bool = False,
-        **overrides: Any,
-    ) -> api.Workspace:
-        """The project; `run_env` for commands that render SQL (env.py runs offline first);
-        `empty_ok` where a project without revisions is fine (`revision` writes the first)."""
-        values = {
-            "preload": self.preload or None,
-            "env_py": "skip" if self.no_env_py else None,
-            **overrides,
-        }
-        return self.guard(
-            lambda: api.open_project(
-                self.project,
-                self.config,
-                overrides=values,
-                index_scripts=index_scripts,
-                run_env=run_env,
-                x_arguments=self.x_arguments,
-                empty_ok=empty_ok,
-            )
-        )
-
-    def guard(self, call: Callable[[], T]) -> T:
-        with translated(self.traceback):
-            return call()
-
-
-@contextmanager
-def translated(show_traceback: bool) -> Iterator[None]:
-    try:
-        yield
-    except SqlgenError as exc:
-        if show_traceback:
-            raise
-        fail(exc)
-
-
-def fail(exc: SqlgenError) -> NoReturn:
-    if exc.usage_error:
-        raise click.UsageError(exc.message) from exc
-    raise CommandFailed(exc.lines()) from exc
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
-
-
-class SqlgenGroup(click.Group):
-    """Ctrl-C exits 130 with one line on stderr, as shells expect, not click's exit 1.
-
-    An optional package found missing where no error names it (the drivers, the
-    dialects and verify's engines are checked where they are used) is one line
-    naming its extra, exit 1, rather than a traceback.
-    """
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
-        except ModuleNotFoundError as exc:
-            state = ctx.obj
-            if exc.name is None or (isinstance(state, State) and state.traceback):
-                raise
-            from sqlgen.errors import MissingPackage
-
-            CommandFailed(MissingPackage(exc.name).lines()).show()
-            ctx.exit(1)
 
 
 @click.group(cls=SqlgenGroup, context_settings=CONTEXT)
@@ -213,127 +89,15 @@ def main(
     ctx.obj = State(project, config, preload, traceback, x_arguments, no_env_py)
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show every detail.")
 
 
 # --- the rendering options: one definition for every command that renders ---------------
 
 
-def _with(
-    options: list[Callable[[Any], Any]],
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            func = option(func)
-        return func
-
-    return decorate
-
-
-# Every command that renders SQL (upgrade, downgrade, lint, bundle, verify, check,
-# regenerate, schema) takes these, with the same names, the same SQLGEN_* environment
-# variables and the same config keys (the environment and config are read by
-# sqlgen.project.config; a value given here wins). tests/test_options.py walks the commands.
-RENDERING_OPTIONS: list[Callable[[Any], Any]] = [
-    click.option(
-        "-d",
-        "--dialect",
-        "dialects",
-        multiple=True,
-        metavar="NAME",
-        help="Target dialect (repeatable): postgresql, mysql, mariadb, sqlite, mssql, oracle, "
-        "... (see `sqlgen dialects`).",
-    ),
-    click.option(
-        "--all-dialects",
-        is_flag=True,
-        help="Every dialect whose SQLAlchemy dialect is installed (see `sqlgen dialects`).",
-    ),
-    click.option(
-        "--data-reads",
-        type=click.Choice(["fail", "empty"]),
-        default=None,
-        help="A migration that reads data: fail (default), or read no rows and be flagged "
-        "[SQLGEN_DATA_READS, config data_reads].",
-    ),
-    click.option(
-        "--overrides",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Folder of reviewed SQL: REVISION.DIRECTION.DIALECT.sql replaces a revision "
-        "[SQLGEN_OVERRIDES, config overrides].",
-    ),
-    click.option(
-        "--source-dialect",
-        metavar="NAME",
-        help="Translate raw op.execute() SQL from this dialect (default: emit it verbatim) "
-        "[SQLGEN_SOURCE_DIALECT, config source_dialect].",
-    ),
-    click.option(
-        "--server-version",
-        metavar="X.Y",
-        help="Server version the SQL is for (default: the dialect profile's); the dialect is "
-        "initialized as for a server of that version "
-        "[SQLGEN_SERVER_VERSION, config server_version].",
-    ),
-    click.option(
-        "--no-cache",
-        is_flag=True,
-        help="Render every revision afresh; leave the cache alone.",
-    ),
-    click.option(
-        "--cache-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Rendering cache folder (default: PROJECT/.sqlgen-cache) "
-        "[SQLGEN_CACHE_DIR, config cache_dir].",
-    ),
-    click.option(
-        "--no-env-py",
-        "command_no_env_py",
-        is_flag=True,
-        help="Do not run the project's env.py; settings come from config "
-        '[SQLGEN_ENV_PY=skip, config env_py = "skip"].',
-    ),
-    click.option(
-        "-x",
-        "command_x",
-        multiple=True,
-        metavar="KEY=VALUE",
-        help="Passed to env.py and the migrations as Alembic's -x "
-        "(context.get_x_argument()). Repeatable.",
-    ),
-]
-
-
-def rendering_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add RENDERING_OPTIONS to a command. `-x` and `--no-env-py` given after the command
-    join those given before it (`sqlgen -x a=1 upgrade ...`), in the State."""
-
-    @functools.wraps(func)
-    def command(*args: Any, **kw: Any) -> Any:
-        state = click.get_current_context().find_object(State)
-        assert state is not None
-        state.x_arguments = (*state.x_arguments, *kw.pop("command_x"))
-        state.no_env_py = kw.pop("command_no_env_py") or state.no_env_py
-        return func(*args, **kw)
-
-    return _with(RENDERING_OPTIONS)(command)
-
-
-def _rendering_settings(kw: Mapping[str, Any]) -> dict[str, Any]:
-    """The project settings the rendering options set (None: from SQLGEN_*, config)."""
-    return {
-        "data_reads": kw["data_reads"],
-        "overrides": str(kw["overrides"].resolve()) if kw["overrides"] else None,
-        "source_dialect": kw["source_dialect"],
-        "server_version": kw["server_version"],
-        "cache_dir": str(kw["cache_dir"].resolve()) if kw["cache_dir"] else None,
-    }
-
-
 def _open_rendering(state: State, kw: Mapping[str, Any]) -> api.Workspace:
     """The project, for a command that renders, with the rendering options applied."""
-    return state.open(index_scripts=not kw["no_cache"], run_env=True, **_rendering_settings(kw))
+    return state.open(index_scripts=not kw["no_cache"], run_env=True, **rendering_settings(kw))
 
 
 def _print_revisions(
@@ -561,7 +325,7 @@ def _generate(state: State, direction: Direction, range_: str, **kw: Any) -> Non
         "version_table": kw["version_table"],
         "version_table_schema": kw["version_table_schema"],
         "transaction_per_migration": kw["transaction_per_migration"],
-        **_rendering_settings(kw),
+        **rendering_settings(kw),
     }
     asked = {
         "direction": direction,
@@ -742,7 +506,7 @@ def _replaying(state: State, out: Path, kw: Mapping[str, Any]) -> api.Workspace:
 
 def _given(kw: Mapping[str, Any]) -> dict[str, Any]:
     """Settings given on the command line (which must match what the manifest records)."""
-    settings = _rendering_settings(kw)
+    settings = rendering_settings(kw)
     return {
         key: settings[key]
         for key in ("data_reads", "overrides", "source_dialect", "server_version")
