@@ -32,24 +32,24 @@ TableKey = tuple[str | None, str]  # (schema, name); schema None is the default 
 Options = tuple[tuple[str, Any], ...]  # a dict's items, sorted, so the dataclass stays frozen
 
 
-class RawType(NullType):
-    """A type from raw SQL with no SQLAlchemy equivalent sqlgen knows (GEOMETRY, INT4RANGE...).
+class VerbatimType(NullType):
+    """A column type kept as the SQL wrote it: no SQLAlchemy equivalent sqlgen knows (GEOMETRY...).
 
     A NullType, so Alembic's type comparison skips it rather than reporting a
-    difference that is not there; the raw name is kept for messages and DDL.
+    difference that is not there; `sql`, the type as written, is kept for messages and DDL.
     """
 
-    def __init__(self, raw: str) -> None:
-        self.raw = raw
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
 
     def __repr__(self) -> str:
-        return f"RawType({self.raw!r})"
+        return f"VerbatimType({self.sql!r})"
 
 
-@compiles(RawType)
-def _compile_raw(type_: RawType, compiler: Any, **kw: Any) -> str:
+@compiles(VerbatimType)
+def _compile_verbatim(type_: VerbatimType, compiler: Any, **kw: Any) -> str:
     # in DDL (to_table, CREATE statements) the type is written as the SQL had it
-    return type_.raw
+    return type_.sql
 
 
 UNREADABLE = "was changed by SQL sqlgen could not read"
