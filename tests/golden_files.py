@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from sqlgen import api
-from sqlgen.dialects import load_profiles
+from sqlgen.dialects.profiles import load_profiles
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "shop"

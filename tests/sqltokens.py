@@ -3,7 +3,7 @@
 Used by the Alembic fidelity test: one script is `alembic ... --sql` output (the
 reference), the other is sqlgen's. Both are split into a prologue and one step per
 `-- Running upgrade|downgrade A -> B` comment, each step into statements, and each
-statement into sqlglot tokens compared as (token type, raw text). Raw text is
+statement into sqlglot tokens compared as (token type, text). The text is
 compared case-insensitively for keyword tokens only.
 
 The only differences tolerated are the documented ones:
@@ -75,15 +75,15 @@ HEADER = re.compile(r"^--\s*Running\s+(upgrade|downgrade)\b(.*)$")
 @dataclass(frozen=True)
 class Tok:
     type: str
-    raw: str
+    text: str
     keyword: bool
 
     @property
     def key(self) -> tuple[str, str]:
-        return (self.type, self.raw.upper() if self.keyword else self.raw)
+        return (self.type, self.text.upper() if self.keyword else self.text)
 
     def __str__(self) -> str:
-        return f"{self.type}:{self.raw}"
+        return f"{self.type}:{self.text}"
 
 
 @dataclass(frozen=True)
@@ -212,8 +212,8 @@ class VersionOp:
 
 def _is_name(tok: Tok, name: str) -> bool:
     if tok.type == "IDENTIFIER":
-        return tok.raw.strip('"[]`') == name
-    return tok.type == "VAR" and tok.raw.lower() == name
+        return tok.text.strip('"[]`') == name
+    return tok.type == "VAR" and tok.text.lower() == name
 
 
 def version_target(statement: Statement) -> str | None:
@@ -238,7 +238,7 @@ def strip_returning(statement: Statement) -> Statement:
         return statement
     # SQL Server: INSERT INTO alembic_version (version_num) OUTPUT inserted.version_num VALUES
     for i, tok in enumerate(t):
-        if tok.raw.upper() == "OUTPUT" and len(t) > i + 3:
+        if tok.text.upper() == "OUTPUT" and len(t) > i + 3:
             tail = t[i + 1 : i + 4]
             if (
                 _is_name(tail[0], "inserted")
@@ -249,7 +249,7 @@ def strip_returning(statement: Statement) -> Statement:
                 break
     # PostgreSQL / Oracle: ... VALUES ('x') RETURNING alembic_version.version_num [INTO :ret_0]
     for i, tok in enumerate(t):
-        if tok.raw.upper() == "RETURNING" and len(t) >= i + 4:
+        if tok.text.upper() == "RETURNING" and len(t) >= i + 4:
             tail = t[i + 1 :]
             if (
                 _is_name(tail[0], VERSION_TABLE)
@@ -261,7 +261,7 @@ def strip_returning(statement: Statement) -> Statement:
                     len(rest) == 3
                     and rest[0].type == "INTO"
                     and rest[1].type == "COLON"
-                    and re.fullmatch(r"ret_\d+", rest[2].raw)
+                    and re.fullmatch(r"ret_\d+", rest[2].text)
                 ):
                     del t[i:]
             break
@@ -271,10 +271,10 @@ def strip_returning(statement: Statement) -> Statement:
 def returning_clause(statement: Statement) -> str | None:
     """What makes a version-table statement not plain: RETURNING, OUTPUT, INTO :param."""
     for tok in statement.tokens:
-        if tok.type == "RETURNING" or tok.raw.upper() in ("RETURNING", "OUTPUT"):
-            return tok.raw
+        if tok.type == "RETURNING" or tok.text.upper() in ("RETURNING", "OUTPUT"):
+            return tok.text
         if tok.type in ("COLON", "PARAMETER", "PLACEHOLDER"):
-            return tok.raw
+            return tok.text
     if [t.type for t in statement.tokens].count("INTO") > 1:
         return "INTO"
     return None
@@ -288,10 +288,10 @@ _SHAPES = {
 }
 
 
-def _unquote(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
-        return raw[1:-1].replace("''", "'")
-    raise ValueError(raw)
+def _unquote(literal: str) -> str:
+    if len(literal) >= 2 and literal[0] == literal[-1] == "'":
+        return literal[1:-1].replace("''", "'")
+    raise ValueError(literal)
 
 
 def version_op(statement: Statement) -> VersionOp:
@@ -312,11 +312,13 @@ def version_op(statement: Statement) -> VersionOp:
             ok = _is_name(tok, VERSION_COLUMN)
         elif want == "S":
             ok = tok.type == "STRING"
-            strings.append(_unquote(tok.raw) if ok else "")
+            strings.append(_unquote(tok.text) if ok else "")
         else:
             ok = tok.type == want
     if not ok:
-        raise ValueError(f"unexpected {kind} on {VERSION_TABLE}: {' '.join(t.raw for t in tokens)}")
+        raise ValueError(
+            f"unexpected {kind} on {VERSION_TABLE}: {' '.join(t.text for t in tokens)}"
+        )
     if kind == "insert":
         return VersionOp(kind, strings[0], None)
     if kind == "update":

@@ -19,9 +19,9 @@ from sqlgen import api
 from sqlgen.dialects import profiles
 from sqlgen.model import (
     ModelInspector,
-    RawType,
     SchemaModel,
     UncertainTable,
+    VerbatimType,
     apply_operation,
     apply_sql,
     from_table,
@@ -439,7 +439,7 @@ def test_sql_create_table_with_types_keys_and_constraints() -> None:
         sa.Date,
         sa.DateTime,
     ]
-    assert isinstance(types[7], RawType) and types[7].raw == "GEOMETRY"
+    assert isinstance(types[7], VerbatimType) and types[7].sql == "GEOMETRY"
     ddl = CreateTable(to_metadata(model).tables["orders"]).compile()
     assert "shape GEOMETRY" in str(ddl)
     assert isinstance(types[2], sa.Numeric) and (types[2].precision, types[2].scale) == (10, 2)

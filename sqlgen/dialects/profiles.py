@@ -227,9 +227,9 @@ def load_profiles(extra_folders: Iterable[Path] = ()) -> dict[str, Profile]:
     sources = list(_builtin_files())
     for folder in extra_folders:
         sources += _folder_files(folder)
-    for source, raw in sources:
+    for source, content in sources:
         try:
-            data = tomllib.loads(raw.decode("utf-8"))
+            data = tomllib.loads(content.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(Path(source), str(exc)) from exc
         profile = profile_from_data(data, source)

@@ -19,8 +19,8 @@ from sqlgen.model.schema import (
     TableKey,
     TableModel,
     Uncertainty,
-    render_table,
-    render_value,
+    fingerprint_value,
+    table_fingerprint_data,
 )
 
 
@@ -58,10 +58,10 @@ class ModelDelta:
 
     @functools.cached_property
     def digest(self) -> str:
-        """sha256 of a canonical rendering: equal for deltas that change the model alike."""
+        """sha256 of canonical JSON: equal for deltas that change the model alike."""
         data = {
             "tables": [
-                [list(key), None if table is None else render_table(table)]
+                [list(key), None if table is None else table_fingerprint_data(table)]
                 for key, table in self.tables
             ],
             "schemas": sorted(self.schemas),
@@ -73,7 +73,7 @@ class ModelDelta:
             if self.unknown is None
             else [self.unknown.where, self.unknown.reason, self.unknown.existence],
         }
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=render_value)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=fingerprint_value)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -32,24 +32,24 @@ TableKey = tuple[str | None, str]  # (schema, name); schema None is the default 
 Options = tuple[tuple[str, Any], ...]  # a dict's items, sorted, so the dataclass stays frozen
 
 
-class RawType(NullType):
-    """A type from raw SQL with no SQLAlchemy equivalent sqlgen knows (GEOMETRY, INT4RANGE...).
+class VerbatimType(NullType):
+    """A column type kept as the SQL wrote it: no SQLAlchemy equivalent sqlgen knows (GEOMETRY...).
 
     A NullType, so Alembic's type comparison skips it rather than reporting a
-    difference that is not there; the raw name is kept for messages and DDL.
+    difference that is not there; `sql`, the type as written, is kept for messages and DDL.
     """
 
-    def __init__(self, raw: str) -> None:
-        self.raw = raw
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
 
     def __repr__(self) -> str:
-        return f"RawType({self.raw!r})"
+        return f"VerbatimType({self.sql!r})"
 
 
-@compiles(RawType)
-def _compile_raw(type_: RawType, compiler: Any, **kw: Any) -> str:
+@compiles(VerbatimType)
+def _compile_verbatim(type_: VerbatimType, compiler: Any, **kw: Any) -> str:
     # in DDL (to_table, CREATE statements) the type is written as the SQL had it
-    return type_.raw
+    return type_.sql
 
 
 UNREADABLE = "was changed by SQL sqlgen could not read"
@@ -380,9 +380,11 @@ class SchemaModel:
     # --- identity ---
 
     def fingerprint(self) -> str:
-        """sha256 of a canonical rendering: equal for models that answer alike."""
+        """sha256 of canonical JSON: equal for models that answer alike."""
         data = {
-            "tables": [render_table(self.tables[k]) for k in sorted(self.tables, key=_sort_key)],
+            "tables": [
+                table_fingerprint_data(self.tables[k]) for k in sorted(self.tables, key=_sort_key)
+            ],
             "schemas": sorted(self.schemas),
             "views": [list(k) for k in sorted(self.views, key=_sort_key)],
             "uncertain": [
@@ -394,7 +396,7 @@ class SchemaModel:
             if self.unknown is None
             else [self.unknown.where, self.unknown.reason, self.unknown.existence],
         }
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=render_value)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=fingerprint_value)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -411,13 +413,15 @@ def render_type(type_: TypeEngine[Any]) -> str:
     return f"{cls.__module__}.{cls.__qualname__}:{_ADDRESS.sub('', repr(type_))}"
 
 
-def render_value(value: Any) -> str:
+def fingerprint_value(value: Any) -> str:
+    """A value JSON cannot hold (a type, an option's object) as text for the fingerprint."""
     if isinstance(value, TypeEngine):
         return render_type(value)
     return _ADDRESS.sub("", repr(value))
 
 
-def render_table(table: TableModel) -> dict[str, Any]:
+def table_fingerprint_data(table: TableModel) -> dict[str, Any]:
+    """A table as the canonical JSON data its fingerprint hashes (not SQL)."""
     return {
         "key": [table.schema, table.name],
         "columns": [
@@ -429,7 +433,7 @@ def render_table(table: TableModel) -> dict[str, Any]:
                 c.comment,
                 str(c.autoincrement),
                 None if c.computed is None else [c.computed.sqltext, c.computed.persisted],
-                None if c.identity is None else [[k, render_value(v)] for k, v in c.identity],
+                None if c.identity is None else [[k, fingerprint_value(v)] for k, v in c.identity],
             ]
             for c in table.columns
         ],
@@ -444,7 +448,7 @@ def render_table(table: TableModel) -> dict[str, Any]:
                     i.unique,
                     list(i.expressions),
                     [[c, list(s)] for c, s in i.sorting],
-                    [[k, render_value(v)] for k, v in i.dialect_options],
+                    [[k, fingerprint_value(v)] for k, v in i.dialect_options],
                 ]
                 for i in table.indexes
             ),
@@ -460,7 +464,7 @@ def render_table(table: TableModel) -> dict[str, Any]:
                     f.referred_schema,
                     f.referred_table,
                     list(f.referred_columns),
-                    [[k, render_value(v)] for k, v in f.options],
+                    [[k, fingerprint_value(v)] for k, v in f.options],
                 ]
                 for f in table.foreign_keys
             ),

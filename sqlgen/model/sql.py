@@ -26,9 +26,9 @@ from sqlgen.model.naming import Created
 from sqlgen.model.schema import (
     CheckModel,
     IndexModel,
-    RawType,
     SchemaModel,
     TableKey,
+    VerbatimType,
     options,
 )
 from sqlgen.model.sqlalter import alter
@@ -427,7 +427,7 @@ def _alter_type(context: SqlContext, text: str) -> None:
 
     An enum's values added or renamed, and the type renamed, are followed
     exactly. Any other change (a composite type's attributes...) leaves the
-    table known, with the column's type kept as the SQL names it (RawType):
+    table known, with the column's type kept as the SQL names it (VerbatimType):
     the column still has that type, whatever its definition now is.
     """
     match = _ALTER_TYPE.fullmatch(text)
@@ -440,8 +440,8 @@ def _alter_type(context: SqlContext, text: str) -> None:
         columns = []
         for column in table.columns:
             type_name = getattr(column.type, "name", None)
-            raw = column.type.raw if isinstance(column.type, RawType) else None
-            if name in (type_name, raw):
+            verbatim = column.type.sql if isinstance(column.type, VerbatimType) else None
+            if name in (type_name, verbatim):
                 column = replace(column, type=_retyped(column.type, written, action, context))
             columns.append(column)
         if tuple(columns) != table.columns:
@@ -466,7 +466,7 @@ def _retyped(type_: Any, written: str, action: str, context: SqlContext) -> Any:
                 at = values.index(_string(added["other"]))
                 at += 1 if added["where"].upper() == "AFTER" else 0
             elif added["other"] is not None:
-                return RawType(written)  # a neighbour sqlgen's model lacks
+                return VerbatimType(written)  # a neighbour sqlgen's model lacks
             return _enum(type_, [*values[:at], value, *values[at:]], type_.name)
         rename = _RENAME_VALUE.fullmatch(action)
         if rename is not None and _string(rename["old"]) in values:
@@ -476,10 +476,10 @@ def _retyped(type_: Any, written: str, action: str, context: SqlContext) -> Any:
             return _enum(type_, values, context.part(scan.split_name(renamed["new"])[-1]))
     if renamed is not None:
         parts = scan.split_name(written)
-        return RawType(".".join([*parts[:-1], renamed["new"]]))
+        return VerbatimType(".".join([*parts[:-1], renamed["new"]]))
     if moved is not None:
-        return RawType(f"{moved['schema']}.{scan.split_name(written)[-1]}")
-    return RawType(written)
+        return VerbatimType(f"{moved['schema']}.{scan.split_name(written)[-1]}")
+    return VerbatimType(written)
 
 
 def _enum(type_: sa.Enum, values: list[str], name: str | None = None) -> sa.Enum:

@@ -1,7 +1,7 @@
 """SQLAlchemy types for the column types of raw SQL, read by sqlglot.
 
 Only types with a generic SQLAlchemy equivalent are mapped; the rest become
-RawType (a NullType keeping the SQL), so nothing is compared as a type it is not.
+VerbatimType (a NullType keeping the type as written), so nothing is compared as a type it is not.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 from sqlglot import exp
 
-from sqlgen.model.schema import RawType
+from sqlgen.model.schema import VerbatimType
 
 T = exp.DataType.Type
 
@@ -89,12 +89,12 @@ SERIAL = frozenset({T.SERIAL, T.BIGSERIAL, T.SMALLSERIAL})
 
 
 def sa_type(dtype: exp.DataType, dialect: str) -> TypeEngine[Any]:
-    """The SQLAlchemy type for a sqlglot DataType, or RawType with the SQL as written."""
+    """The SQLAlchemy type for a sqlglot DataType, or VerbatimType with the SQL as written."""
     build = _TYPES.get(dtype.this)
     nested = bool(dtype.args.get("nested")) or dtype.this == T.ARRAY
     if build is None or nested:
-        return RawType(dtype.sql(dialect=dialect))
+        return VerbatimType(dtype.sql(dialect=dialect))
     try:
         return build(dtype)
     except (TypeError, ValueError):  # parameters the type does not take
-        return RawType(dtype.sql(dialect=dialect))
+        return VerbatimType(dtype.sql(dialect=dialect))

@@ -185,9 +185,9 @@ def _substitute_here(value: Any, here: Path) -> Any:
     return value
 
 
-def _checked_source(path: Path, section: str, raw: Mapping[str, Any]) -> _Source:
+def _checked_source(path: Path, section: str, given: Mapping[str, Any]) -> _Source:
     values: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key, value in given.items():
         if key not in KNOWN_KEYS:
             from difflib import get_close_matches
 
@@ -217,8 +217,8 @@ def _ini_sources(path: Path) -> list[_Source]:
         raise ConfigError(path, str(exc)) from exc
     if not parser.has_section("sqlgen"):
         return []
-    raw = {k: v for k, v in parser.items("sqlgen") if k != "here"}
-    return [_checked_source(path, "[sqlgen]", raw)]
+    given = {k: v for k, v in parser.items("sqlgen") if k != "here"}
+    return [_checked_source(path, "[sqlgen]", given)]
 
 
 def _has_tool_alembic(pyproject: Path) -> bool:
@@ -402,10 +402,10 @@ def _options(
 ) -> Options:
     values: dict[str, Any] = {k: v for k, v in merged.items() if k in _OPTION_KEYS}
     for key, convert in _OPTION_KEYS.items():
-        raw = env.get(env_var(key))
-        if raw is not None:
+        text = env.get(env_var(key))
+        if text is not None:
             try:
-                values[key] = convert(raw)
+                values[key] = convert(text)
             except ValueError as exc:
                 raise ConfigError(Path(env_var(key)), f"environment variable: {exc}") from exc
     for key, value in cli.items():

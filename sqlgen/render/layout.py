@@ -64,7 +64,7 @@ def _dialect(name: str) -> Any:
 
 @cache
 def _exact_types() -> frozenset[Any]:
-    """Token types whose raw text must match exactly (literals and identifiers)."""
+    """Token types whose text must match exactly (literals and identifiers)."""
     from sqlglot.tokenizer_core import TokenType
 
     names = [
@@ -165,9 +165,9 @@ def _signature(tokens: list[Any], sql: str) -> list[tuple[Any, str]]:
     exact = _exact_types()
     signature = []
     for token in tokens:
-        raw = sql[token.start : token.end + 1]
+        text = sql[token.start : token.end + 1]
         # a keyword of several words ("PRIMARY KEY") compares with its spacing evened out
-        shown = raw if token.token_type in exact else " ".join(raw.upper().split())
+        shown = text if token.token_type in exact else " ".join(text.upper().split())
         signature.append((token.token_type, shown))
     return signature
 

@@ -239,7 +239,7 @@ _STRING_TYPES = frozenset(
 _NAME_TYPES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
 
 
-def _css_class(token: Token, raw: str) -> str | None:
+def _css_class(token: Token, text: str) -> str | None:
     if token.token_type in _STRING_TYPES:
         return "str"
     if token.token_type == TokenType.NUMBER:
@@ -247,7 +247,7 @@ def _css_class(token: Token, raw: str) -> str | None:
     if token.token_type in _NAME_TYPES:
         return None
     # Anything else spelled as a word is a keyword (or a type name) to sqlglot.
-    return "kw" if raw[:1].isalpha() and raw.replace("_", "").isalnum() else None
+    return "kw" if text[:1].isalpha() and text.replace("_", "").isalnum() else None
 
 
 def _between(text: str) -> str:
@@ -279,10 +279,10 @@ def highlight_sql(sql: str, dialect: str | None = None) -> str:
     for token in tokens:
         if token.start < position or token.end < token.start:
             return escape(sql)  # positions out of step with the text: do not guess
-        raw = sql[token.start : token.end + 1]
-        css = _css_class(token, raw)
+        text = sql[token.start : token.end + 1]
+        css = _css_class(token, text)
         out.append(_between(sql[position : token.start]))
-        out.append(f'<span class="{css}">{escape(raw)}</span>' if css else escape(raw))
+        out.append(f'<span class="{css}">{escape(text)}</span>' if css else escape(text))
         position = token.end + 1
     out.append(_between(sql[position:]))
     return "".join(out)

@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 
-from sqlgen.model import ColumnModel, TableKey, TableModel
+from sqlgen.model import ColumnModel, TableKey, TableModel, VerbatimType
 from sqlgen.verify import conditions
 
 Row = dict[str, Any]  # column -> the value inserted; a column left out is absent
@@ -539,8 +539,8 @@ def _unique_list(values: Iterable[Any]) -> list[Any]:
 
 
 def _type_name(type_: Any) -> str:
-    raw = getattr(type_, "raw", None)
-    return str(raw) if raw else type(type_).__name__
+    written = type_.sql if isinstance(type_, VerbatimType) else None
+    return written or type(type_).__name__
 
 
 def _find(tables: Mapping[TableKey, TableModel], schema: str | None, name: str) -> TableKey | None:

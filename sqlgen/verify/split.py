@@ -98,15 +98,15 @@ def split_script(script: str, dialect: str, batch_separator: str) -> list[Unit]:
     for text, first_line in pieces:
         lines = text.split("\n")
         body: list[str] = []
-        line = first_line
-        for offset, raw in enumerate(lines):
-            if raw.startswith("-- Running "):
-                revision = _revision_at(raw)
-            if not body and (not raw.strip() or raw.lstrip().startswith("--")):
-                line = first_line + offset + 1  # the unit starts after leading comments
+        start = first_line
+        for offset, line in enumerate(lines):
+            if line.startswith("-- Running "):
+                revision = _revision_at(line)
+            if not body and (not line.strip() or line.lstrip().startswith("--")):
+                start = first_line + offset + 1  # the unit starts after leading comments
                 continue
-            body.append(raw)
+            body.append(line)
         sql = "\n".join(body).strip()
         if sql.strip(";").strip() and not _is_blank(sql):  # `;;`: an empty statement
-            units.append(Unit(sql, line, revision))
+            units.append(Unit(sql, start, revision))
     return units

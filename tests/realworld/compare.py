@@ -57,9 +57,9 @@ def _undouble_percent(
     for statement in ref:
         tokens = []
         for tok in statement.tokens:
-            if "%%" in tok.raw:
+            if "%%" in tok.text:
                 count += 1
-                tok = Tok(tok.type, tok.raw.replace("%%", "%"), tok.keyword)
+                tok = Tok(tok.type, tok.text.replace("%%", "%"), tok.keyword)
             tokens.append(tok)
         fixed.append(Statement(tuple(tokens), statement.text))
     return fixed, got, count
@@ -78,7 +78,7 @@ def _mask_clock(statements: list[Statement]) -> tuple[list[Statement], int]:
     for statement in statements:
         tokens = []
         for tok in statement.tokens:
-            if tok.type == "STRING" and _CLOCK.fullmatch(tok.raw):
+            if tok.type == "STRING" and _CLOCK.fullmatch(tok.text):
                 count += 1
                 tok = Tok(tok.type, "'<clock-or-random>'", tok.keyword)
             tokens.append(tok)
