@@ -112,8 +112,8 @@ class ColumnModel:
 
     @functools.cached_property
     def type_text(self) -> str:
-        """render_type(self.type), made once: the column never changes."""
-        return render_type(self.type)
+        """canonical_type_text(self.type), made once: the column never changes."""
+        return canonical_type_text(self.type)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ColumnModel) and self._value() == other._value()
@@ -407,7 +407,7 @@ def _sort_key(key: TableKey) -> tuple[str, str]:
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-def render_type(type_: TypeEngine[Any]) -> str:
+def canonical_type_text(type_: TypeEngine[Any]) -> str:
     """A type's canonical text: its class and constructor arguments, never an address."""
     cls = type(type_)
     return f"{cls.__module__}.{cls.__qualname__}:{_ADDRESS.sub('', repr(type_))}"
@@ -416,7 +416,7 @@ def render_type(type_: TypeEngine[Any]) -> str:
 def fingerprint_value(value: Any) -> str:
     """A value JSON cannot hold (a type, an option's object) as text for the fingerprint."""
     if isinstance(value, TypeEngine):
-        return render_type(value)
+        return canonical_type_text(value)
     return _ADDRESS.sub("", repr(value))
 
 
