@@ -9,6 +9,9 @@ from pathlib import Path
 from tests.realworld.limits import KINDS, Limit, explaining, load_limits
 from tests.realworld.suite import DIRECTIONS, MODES, RangeResult, Results
 
+WARM_TARGET = 0.1  # the timing's target: warm run time / cold run time
+
+
 PASS_TARGET = 0.85  # share of all ranges sqlgen --data-reads=empty must complete
 
 
@@ -240,7 +243,9 @@ def _timings(results: Results) -> list[str]:
         "Wall time of one process each, run one at a time. Alembic: `upgrade base:heads "
         "--sql` per dialect. sqlgen: `upgrade base:heads --data-reads=empty` with every "
         "dialect of the project in one run, writing files; cold with an empty "
-        "`--cache-dir`, warm the same command again (target: warm at most 0.1 of cold).",
+        "`--cache-dir`, warm the same command again (target: warm at most 0.1 of cold; "
+        "a warm run is mostly the interpreter starting and sqlgen's imports, so the "
+        "ratio rises as cold runs get faster).",
         "",
         "| project | revisions | alembic per dialect (s) | alembic total (s) | sqlgen cold (s) "
         "| sqlgen warm (s) | warm / cold |",
@@ -253,7 +258,7 @@ def _timings(results: Results) -> list[str]:
         lines.append(
             f"| {t.project} {t.version} | {t.revisions} | {per} | {total:.2f} "
             f"| {_seconds(t.cold.seconds, t.cold.ok)} | {_seconds(t.warm.seconds, t.warm.ok)} "
-            f"| {ratio:.2f} |"
+            f"| {ratio:.2f}{' (over target)' if ratio > WARM_TARGET else ''} |"
         )
     lines.append("")
     return lines
