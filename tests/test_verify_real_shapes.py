@@ -7,30 +7,14 @@ it could not run at all. Each test fails without the fix it names.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from sqlgen.verify.split import split_script
 
 from .projects import make_project, revision_source
-from .test_verify_rows import _need
-
-Cli = Callable[..., Result]
-
-
-def _verify(cli: Cli, project: Path, dialect: str, *extra: str) -> dict[str, object]:
-    _need(dialect)
-    result = cli("-p", project, "verify", "base:heads", "-d", dialect, "--json", *extra)
-    [outcome] = json.loads(result.stdout)
-    return dict(outcome)
-
-
-def _passes(outcome: dict[str, object]) -> None:
-    assert outcome["status"] == "passed", outcome["problems"]
+from .verify_helpers import Cli, passes, verify_outcome
 
 
 def _notes(outcome: dict[str, object]) -> str:
@@ -82,8 +66,8 @@ def test_a_probe_writes_the_key_columns_of_a_foreign_key_that_have_defaults(
 ) -> None:
     """The INSERT relying on defaults left map_index to its default, which no parent row
     has: "default insert failed: FOREIGN KEY constraint failed" (Airflow 4bc4d934e2bc)."""
-    outcome = _verify(cli, make_project(tmp_path, FK_WITH_DEFAULT), dialect)
-    _passes(outcome)
+    outcome = verify_outcome(cli, make_project(tmp_path, FK_WITH_DEFAULT), dialect)[0]
+    passes(outcome)
     # task_instance's (made by tiii0001) and rendered_fields' (changed by tiii0002)
     assert "2 INSERT(s) relying on defaults" in _notes(outcome)
 
@@ -140,8 +124,8 @@ SHARED_KEY_COLUMNS = {
 def test_foreign_keys_sharing_columns_refer_to_parents_that_agree(cli: Cli, tmp_path: Path) -> None:
     """Each key took its own parent, the second overwriting dag_id/run_id the first set:
     "rows refused: FOREIGN KEY constraint failed" (Airflow 0fd0c178cbe8)."""
-    outcome = _verify(cli, make_project(tmp_path, SHARED_KEY_COLUMNS), "sqlite")
-    _passes(outcome)
+    outcome = verify_outcome(cli, make_project(tmp_path, SHARED_KEY_COLUMNS), "sqlite")[0]
+    passes(outcome)
     assert "into 3 table(s)" in _notes(outcome)
 
 
@@ -179,8 +163,8 @@ def test_verify_creates_the_baseline_tables_first(cli: Cli, tmp_path: Path, dial
     (project / "models.py").write_text(MODELS, encoding="utf-8")
     with (project / "alembic.ini").open("a", encoding="utf-8") as ini:
         ini.write("\n[sqlgen]\nbaseline = models:metadata\n")
-    outcome = _verify(cli, project, dialect)
-    _passes(outcome)
+    outcome = verify_outcome(cli, project, dialect)[0]
+    passes(outcome)
     assert outcome["log"][0] == "setup: 1 statement(s)"  # type: ignore[index]
     assert "into 1 table(s)" in _notes(outcome)
     schema = cli("-p", project, "schema", "base", "-d", dialect)
@@ -236,8 +220,8 @@ def test_tables_are_emptied_before_a_revision_rendered_for_empty_tables(
     writes for empty tables; verify ran it on rows: "NotNullViolation" (Open WebUI
     3ab32c4b8f59). Rows go in again for the revisions after it."""
     project = make_project(tmp_path, READS_DATA)
-    outcome = _verify(cli, project, "postgresql", "--data-reads", "empty")
-    _passes(outcome)
+    outcome = verify_outcome(cli, project, "postgresql", "--data-reads", "empty")[0]
+    passes(outcome)
     notes = _notes(outcome)
     assert "revision read0002 reads data at line" in notes
     assert "so every table was emptied before it" in notes
@@ -291,7 +275,7 @@ def test_values_of_a_retyped_column_are_read_again(cli: Cli, tmp_path: Path, dia
     """The rows kept the datetime they were given; after the cast to BIGINT the next
     revision naming the table found 2001 and reported "rows changed" (Open WebUI
     d31026856c01)."""
-    _passes(_verify(cli, make_project(tmp_path, RETYPED), dialect))
+    passes(verify_outcome(cli, make_project(tmp_path, RETYPED), dialect)[0])
 
 
 # --- Airflow: a backfill from nullable columns, then NOT NULL -------------------------------
@@ -329,7 +313,7 @@ def test_nullable_columns_hold_values_as_an_application_writes_them(
     """Odd rows held NULL in every nullable column, a state the schema allows and the
     application never writes: the backfill left NULLs and SET NOT NULL failed
     (Airflow 6a9e7a527a88)."""
-    _passes(_verify(cli, make_project(tmp_path, BACKFILL), "postgresql"))
+    passes(verify_outcome(cli, make_project(tmp_path, BACKFILL), "postgresql")[0])
 
 
 # --- MLflow: SQLite without foreign keys; a batch rebuild of a parent -----------------------
@@ -372,13 +356,13 @@ def test_a_rebuild_blocked_by_foreign_keys_says_how_to_run_it(cli: Cli, tmp_path
     refer to it, and the message says why; with --no-sqlite-foreign-keys, as MLflow runs
     SQLite, it passes (MLflow cfd24bdc0731)."""
     project = make_project(tmp_path, PARENT_REBUILT)
-    blocked = _verify(cli, project, "sqlite")
+    blocked = verify_outcome(cli, project, "sqlite")[0]
     assert blocked["status"] == "failed"
     [problem] = blocked["problems"]  # type: ignore[misc]
     assert "FOREIGN KEY constraint failed" in problem
     assert "block the DROP TABLE of this SQLite batch rebuild" in problem
     assert "--no-sqlite-foreign-keys" in problem
-    _passes(_verify(cli, project, "sqlite", "--no-sqlite-foreign-keys"))
+    passes(verify_outcome(cli, project, "sqlite", "--no-sqlite-foreign-keys")[0])
 
 
 # --- MLflow: a trigger body holds semicolons ---------------------------------------------------
@@ -444,8 +428,8 @@ def test_rows_the_engine_refuses_are_a_note_and_the_revision_still_runs(
     ("rows refused", MLflow 451aebb31d03), and inside the script's transaction on
     PostgreSQL it aborted the transaction ("InFailedSqlTransaction", Airflow
     044f740568ec). A savepoint keeps the transaction going."""
-    outcome = _verify(cli, make_project(tmp_path, REFUSES_ROWS), "postgresql")
-    _passes(outcome)
+    outcome = verify_outcome(cli, make_project(tmp_path, REFUSES_ROWS), "postgresql")[0]
+    passes(outcome)
     assert "table audit: rows refused before revision refu0002" in _notes(outcome)
 
 
@@ -488,7 +472,7 @@ def test_a_rebuild_does_not_copy_a_generated_column(cli: Cli, tmp_path: Path) ->
     "cannot INSERT into generated column" (MLflow c8d9e0f1a2b3). sqlgen leaves it out,
     and the rebuilt rows keep their computed values."""
     project = make_project(tmp_path, GENERATED_COLUMN)
-    _passes(_verify(cli, project, "sqlite"))
+    passes(verify_outcome(cli, project, "sqlite")[0])
     script = cli("-p", project, "upgrade", "span0001:span0002", "-d", "sqlite", "--stdout")
     assert script.exit_code == 0, script.output
     copy = script.stdout[script.stdout.index("INSERT INTO _alembic_tmp_spans") :]

@@ -6,47 +6,21 @@ the rows are what catch it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from sqlgen import api
 from sqlgen.model.at_revision import model_at
-from sqlgen.verify import mariadb_server, postgres_server
 from sqlgen.verify.conditions import parse, satisfied
 from sqlgen.verify.rows import RowMaker, order
-from sqlgen.verify.servers import EngineNotFound
 from sqlgen.verify.timeline import ALL, written_tables
 
-from .conftest import require
 from .projects import make_project, revision_source
+from .verify_helpers import Cli, passes, verify_outcome
 
-Cli = Callable[..., Result]
 ENGINES = ["sqlite", "postgresql", "mariadb"]
-
-
-def _need(dialect: str) -> None:
-    module = {"postgresql": postgres_server, "mariadb": mariadb_server}.get(dialect)
-    if module is None:
-        return
-    try:
-        module.locate()  # type: ignore[attr-defined]
-    except EngineNotFound as exc:
-        require(str(exc))
-
-
-def _verify(cli: Cli, project: Path, dialect: str, *extra: str) -> tuple[dict[str, object], int]:
-    _need(dialect)
-    result = cli("-p", project, "verify", "base:heads", "-d", dialect, "--json", *extra)
-    [outcome] = json.loads(result.stdout)
-    return outcome, result.exit_code
-
-
-def _passes(outcome: dict[str, object]) -> None:
-    assert outcome["status"] == "passed", outcome["problems"]
 
 
 def _problem(outcome: dict[str, object]) -> str:
@@ -96,8 +70,8 @@ def test_a_rebuild_that_writes_default_now_fails_the_insert_relying_on_it(
     cli: Cli, tmp_path: Path
 ) -> None:
     project = make_project(tmp_path, NOW_DEFAULT)
-    _passes(_verify(cli, project, "sqlite", "--empty")[0])  # what verify said before rows
-    outcome, code = _verify(cli, project, "sqlite")
+    passes(verify_outcome(cli, project, "sqlite", "--empty")[0])  # what verify said before rows
+    outcome, code = verify_outcome(cli, project, "sqlite")
     assert code == 1
     problem = _problem(outcome)
     script = "sqlite/upgrade-base-post0002.sql"
@@ -156,8 +130,8 @@ CASCADE = {
 
 def test_a_sqlite_rebuild_that_cascades_to_child_rows_loses_them(cli: Cli, tmp_path: Path) -> None:
     project = make_project(tmp_path, CASCADE)
-    _passes(_verify(cli, project, "sqlite", "--empty")[0])
-    outcome, code = _verify(cli, project, "sqlite")
+    passes(verify_outcome(cli, project, "sqlite", "--empty")[0])
+    outcome, code = verify_outcome(cli, project, "sqlite")
     assert code == 1
     problem = _problem(outcome)
     script = "sqlite/upgrade-base-casc0002.sql"
@@ -195,8 +169,8 @@ def test_a_not_null_column_without_default_fails_on_a_table_with_rows(
     cli: Cli, tmp_path: Path, dialect: str
 ) -> None:
     project = make_project(tmp_path, NOT_NULL)
-    _passes(_verify(cli, project, dialect, "--empty")[0])
-    outcome, code = _verify(cli, project, dialect)
+    passes(verify_outcome(cli, project, dialect, "--empty")[0])
+    outcome, code = verify_outcome(cli, project, dialect)
     assert code == 1
     problem = _problem(outcome)
     assert problem.startswith(
@@ -263,8 +237,8 @@ def _with_override(tmp_path: Path, select: str) -> Path:
 
 def test_a_rebuild_that_copies_no_rows_loses_them(cli: Cli, tmp_path: Path) -> None:
     project = _with_override(tmp_path, "SELECT id, name, note FROM items WHERE id < 0")
-    _passes(_verify(cli, project, "sqlite", "--empty")[0])
-    problem = _problem(_verify(cli, project, "sqlite")[0])
+    passes(verify_outcome(cli, project, "sqlite", "--empty")[0])
+    problem = _problem(verify_outcome(cli, project, "sqlite")[0])
     assert problem.startswith(
         "rows lost: revision over0002 (migrations/versions/0002_widen.py), "
         "sqlite/upgrade-base-over0002.sql:"
@@ -277,8 +251,8 @@ def test_a_rebuild_that_copies_no_rows_loses_them(cli: Cli, tmp_path: Path) -> N
 
 def test_a_rebuild_that_changes_values_is_reported(cli: Cli, tmp_path: Path) -> None:
     project = _with_override(tmp_path, "SELECT id, upper(name), note FROM items")
-    _passes(_verify(cli, project, "sqlite", "--empty")[0])
-    problem = _problem(_verify(cli, project, "sqlite")[0])
+    passes(verify_outcome(cli, project, "sqlite", "--empty")[0])
+    problem = _problem(verify_outcome(cli, project, "sqlite")[0])
     assert problem.startswith("rows changed: revision over0002 (migrations/versions/0002_widen.py)")
     assert (
         "table items: values of rows sqlgen inserted changed (id=1999999999: name 'sg1' -> 'SG1'"
@@ -299,8 +273,8 @@ def test_rows_a_revision_deletes_or_updates_itself_are_not_lost(cli: Cli, tmp_pa
         downgrade="op.add_column('items', sa.Column('note', sa.String(20), nullable=True))",
     )
     project = make_project(tmp_path, files)
-    outcome, code = _verify(cli, project, "sqlite")
-    _passes(outcome)
+    outcome, code = verify_outcome(cli, project, "sqlite")
+    passes(outcome)
     assert code == 0
 
 
@@ -332,8 +306,8 @@ ODD_CHECK = {
 
 def test_a_table_sqlgen_cannot_fill_is_left_empty_with_a_note(cli: Cli, tmp_path: Path) -> None:
     project = make_project(tmp_path, ODD_CHECK)
-    outcome, _ = _verify(cli, project, "sqlite")
-    _passes(outcome)
+    outcome, _ = verify_outcome(cli, project, "sqlite")
+    passes(outcome)
     notes = outcome["notes"]
     assert isinstance(notes, list)
     assert notes[0].startswith("rows: 6 inserted into 1 table(s) before 4 revision(s)"), notes
@@ -350,8 +324,8 @@ def test_a_table_sqlgen_cannot_fill_is_left_empty_with_a_note(cli: Cli, tmp_path
 
 @pytest.mark.parametrize("dialect", ["sqlite", "duckdb", "postgresql", "mariadb"])
 def test_the_example_passes_with_rows(cli: Cli, example_dir: Path, dialect: str) -> None:
-    outcome, code = _verify(cli, example_dir, dialect)
-    _passes(outcome)
+    outcome, code = verify_outcome(cli, example_dir, dialect)
+    passes(outcome)
     assert code == 0
     assert outcome["notes"] == [
         "rows: 34 inserted into 5 table(s) before 24 revision(s) and checked after each; "
@@ -360,8 +334,8 @@ def test_the_example_passes_with_rows(cli: Cli, example_dir: Path, dialect: str)
 
 
 def test_empty_keeps_the_old_behaviour(cli: Cli, example_dir: Path) -> None:
-    outcome, _ = _verify(cli, example_dir, "sqlite", "--empty")
-    _passes(outcome)
+    outcome, _ = verify_outcome(cli, example_dir, "sqlite", "--empty")
+    passes(outcome)
     assert outcome["notes"] == []
     assert [line.split(":")[0] for line in outcome["log"]] == [  # type: ignore[union-attr]
         "upgrade",
@@ -582,16 +556,16 @@ def test_a_synthetic_project_of_every_shape_passes_with_rows(
     CHECK constraints, defaults; batch rebuilds, renamed tables and columns, seeds, UPDATE
     and DELETE, a backfill made NOT NULL: every table gets rows, none is lost."""
     project = make_project(tmp_path, SHAPES)
-    outcome, _ = _verify(cli, project, dialect)
-    _passes(outcome)
+    outcome, _ = verify_outcome(cli, project, dialect)
+    passes(outcome)
     notes = outcome["notes"]
     assert isinstance(notes, list) and len(notes) == 1, notes  # no table left empty
     assert notes[0].startswith("rows: 50 inserted into 7 table(s) before 32 revision(s)"), notes
 
 
 def test_the_corpus_passes_with_rows_on_postgresql(cli: Cli, corpus: Callable[[int], Path]) -> None:
-    outcome, _ = _verify(cli, corpus(100), "postgresql")
-    _passes(outcome)
+    outcome, _ = verify_outcome(cli, corpus(100), "postgresql")
+    passes(outcome)
     notes = outcome["notes"]
     assert isinstance(notes, list) and len(notes) == 1, notes
     assert notes[0].startswith("rows: ") and " before 200 revision(s)" in notes[0]
