@@ -70,8 +70,9 @@ def _imports(path: Path) -> list[str]:
             # `from package import module` depends on that module (and the package's
             # __init__, which only re-exports what lies below it), not on the package
             submodules = [f"{node.module}.{alias.name}" for alias in node.names]
-            names += [name for name in submodules if _is_module(name)]
-            if not all(_is_module(name) for name in submodules):
+            modules = [name for name in submodules if _is_module(name)]
+            names += modules
+            if len(modules) < len(submodules):
                 names.append(node.module)
     return names
 
