@@ -132,3 +132,30 @@ def test_the_cli_loads_the_pipeline_only_when_a_command_needs_it() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_api_hands_out_what_it_declares_and_loads_it_on_first_use() -> None:
+    # api.py names each export three times: in _EXPORTS (what __getattr__ loads), in its
+    # TYPE_CHECKING imports (what type checkers see) and in __all__; they must agree
+    from sqlgen import api
+
+    tree = ast.parse((PACKAGE / "api.py").read_text(encoding="utf-8"))
+    [checking] = [
+        n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+    ]
+    declared = {
+        alias.asname or alias.name: (node.module, alias.name)
+        for node in checking.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert declared == api._EXPORTS
+    assert sorted(api.__all__) == sorted([*api._EXPORTS, "approve", "__version__"])
+    code = (
+        "import sys, sqlgen.api; "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'sqlglot') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"  # a run the memo answers must not pay for them
+    for name in api._EXPORTS:
+        assert getattr(api, name) is not None
