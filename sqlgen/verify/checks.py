@@ -23,7 +23,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlgen.model import TableKey, TableModel
-from sqlgen.verify.rows import CannotFill, NoRow, Row, RowMaker, canonical, kind_of, order
+from sqlgen.verify.rows import (
+    CannotFill,
+    NoRow,
+    Row,
+    RowMaker,
+    canonical,
+    kind_of,
+    left_to_default,
+    order,
+)
 from sqlgen.verify.split import Unit
 from sqlgen.verify.timeline import ALL, Change, Timeline
 
@@ -114,12 +123,10 @@ class RowPass:
         pending = dict(timeline.changes)
         for revision, group in _groups(units):
             change = pending.pop(revision, None) if revision else None
-            if change is not None and change.reads and not timeline.unknown:
+            if change is not None and not timeline.unknown and change.reads:
                 # --data-reads=empty rendered it for empty tables: give it empty tables
                 self._empty(change)
-                for unit in group:
-                    run_unit(unit)
-                continue
+                change = None
             if change is not None and not timeline.unknown:
                 self.revisions += 1
                 self._fill(change, timeline, script, group)
@@ -482,12 +489,7 @@ class RowPass:
         script: str,
         group: Sequence[Unit],
     ) -> None:
-        referring = {c for fk in table.foreign_keys for c in fk.columns}
-        defaulted = [
-            c.name
-            for c in table.columns
-            if c.server_default is not None and c.computed is None and c.name not in referring
-        ]
+        defaulted = left_to_default(table)
         if not defaulted:
             return
         tables = self._fillable(change.after, timeline)

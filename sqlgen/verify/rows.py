@@ -66,6 +66,18 @@ def stored(type_: Any, dialect: Any = None) -> Any:
     return type_
 
 
+def left_to_default(table: TableModel) -> list[str]:
+    """The columns a probe row leaves out, to see the database fill them: those with a
+    server default, but not computed ones, nor a foreign key's (left to its default, a
+    key column would refer to a parent row sqlgen cannot choose)."""
+    referring = {c for fk in table.foreign_keys for c in fk.columns}
+    return [
+        c.name
+        for c in table.columns
+        if c.server_default is not None and c.computed is None and c.name not in referring
+    ]
+
+
 def kind_of(type_: Any) -> str | None:
     """What kind of value a column of this type takes; None: one sqlgen cannot write."""
     type_ = stored(type_)
@@ -338,14 +350,10 @@ class RowMaker:
         written: list[ColumnModel] = []
         kinds: dict[str, str] = {}
         omitted_nullable: set[str] = set()
-        # a probe writes a foreign key's columns all the same: left to its default, a key
-        # column would refer to a parent row sqlgen cannot choose
-        referring = {c for fk in table.foreign_keys for c in fk.columns}
+        defaulted = set(left_to_default(table)) if probe else set()
         for column in table.columns:
             always = dict(column.identity or ()).get("always", False)
-            if column.computed is not None or always:
-                continue
-            if probe and column.server_default is not None and column.name not in referring:
+            if column.computed is not None or always or column.name in defaulted:
                 continue
             kind = kind_of(stored(column.type, self.dialect))
             if kind is None or not self._can_write(column, kind):
