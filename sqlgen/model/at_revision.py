@@ -17,7 +17,7 @@ from sqlgen.errors import GenerationFailed, SchemaUnknown, UsageError
 from sqlgen.files.output import atomic_write, inside
 from sqlgen.model import SchemaModel, UncertainTable
 from sqlgen.model.tables import expressions_for
-from sqlgen.pipeline.generation import GenerateRequest, run_range, run_settings
+from sqlgen.pipeline.generation import GenerateRequest, revisions_label, run_range, run_settings
 from sqlgen.project.workspace import Workspace, resolve_dialects
 from sqlgen.render.schema import render_schema
 from sqlgen.runtime.runner import build_dialect, seed_baseline
@@ -135,8 +135,6 @@ def schemas(
 ) -> list[SchemaScript]:
     """Each dialect's schema at `revision`; written to `folder`/DIALECT/schema-AT.sql, or
     the one dialect's to `file`, once every dialect rendered (nothing partial)."""
-    from sqlgen.pipeline.generation import _label
-
     if file is not None and len(dialects) != 1:
         raise UsageError("--file takes one dialect's schema; write several with -o FOLDER")
     rendered = []
@@ -147,7 +145,7 @@ def schemas(
     for name, at, text in rendered:
         path = file if file is not None else None
         if folder is not None:
-            relative = f"{name}/schema-{_label(at)}.sql"
+            relative = f"{name}/schema-{revisions_label(at)}.sql"
             path = inside(folder, relative, f"the file name made for {name}")
         if path is not None:
             atomic_write(path, text.encode("utf-8"))

@@ -75,7 +75,7 @@ def generator_versions() -> dict[str, str]:
     return dict(installed_versions(("sqlalchemy", "alembic", "sqlglot"))) | {"sqlgen": __version__}
 
 
-def _label(ids: Sequence[str]) -> str:
+def revisions_label(ids: Sequence[str]) -> str:
     """A file-name part for a set of revisions: ids, never words like `head`."""
     if not ids:
         return "base"
@@ -183,7 +183,7 @@ def _files_for(
 ) -> tuple[Rendered, list[OutputFile]]:
     name, engine, settings = run.profile.name, target.engine, target.settings
     # one database of several: its name ends the file's (postgresql/upgrade-base-X.engine1.sql)
-    stem = f"{name}/{plan.direction}-{_label(plan.start)}-{_label(plan.end)}"
+    stem = f"{name}/{plan.direction}-{revisions_label(plan.start)}-{revisions_label(plan.end)}"
     stem += f".{engine}" if engine is not None else ""
     header = Header(__version__, plan.direction, plan.spec, plan.start, plan.end, len(plan.steps))
     per_migration = settings.transaction_per_migration
