@@ -58,6 +58,7 @@ def bundle(
     if down.failures:
         raise GenerationFailed(down.failures)
     written: list[Path] = []
+    versions = generator_versions()
     output_targets(out, [*up.files, *down.files])  # every name checked before any write
     for generation in (up, down):
         written += write_output(
@@ -66,7 +67,7 @@ def bundle(
             generation.plan.direction,
             list(generation.scripts),
             generation.section,
-            generator_versions(),
+            versions,
         )
     manifest = required_manifest(out)
     checksums = {str(e["path"]): str(e["sha256"]) for e in manifest["files"]}
@@ -78,7 +79,7 @@ def bundle(
         down.runs,
         linted.findings,
         checksums,
-        generator_versions(),
+        versions,
         project_root=workspace.project.root,
         # the DDL of the tables touched, in the dialect the user named first
         shape_dialect=resolve_dialects(workspace, dialects)[0].name,
